@@ -1,0 +1,364 @@
+//! The built-in component catalog: default versions, the release lines mlpc
+//! knows how to render, where each component installs from, and the pairs of
+//! versions known not to work together.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::spec::model::Components;
+
+/// A `vMAJOR.MINOR.PATCH` version (the leading `v` and any suffix are optional).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Version {
+    pub major: u64,
+    pub minor: u64,
+    pub patch: u64,
+}
+
+impl Version {
+    pub fn parse(s: &str) -> Option<Version> {
+        let s = s.strip_prefix('v').unwrap_or(s);
+        let core = s.split(['-', '+']).next()?;
+        let mut parts = core.split('.');
+        let major = parts.next()?.parse().ok()?;
+        let minor = parts.next()?.parse().ok()?;
+        let patch = match parts.next() {
+            Some(p) => p.parse().ok()?,
+            None => 0,
+        };
+        if parts.next().is_some() {
+            return None;
+        }
+        Some(Version {
+            major,
+            minor,
+            patch,
+        })
+    }
+
+    pub fn line(self) -> (u64, u64) {
+        (self.major, self.minor)
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}.{}", self.major, self.minor, self.patch)
+    }
+}
+
+/// How a component is installed by Argo CD.
+#[derive(Clone, Copy, Debug, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// A Helm chart from a repository (`repo` is an https or OCI host path).
+    Helm {
+        repo: &'static str,
+        chart: &'static str,
+    },
+    /// A kustomize path in a Git repository, at a tag derived from the version.
+    Git {
+        repo: &'static str,
+        path: &'static str,
+    },
+    /// Not installed by an Application on the workload cluster (e.g. Cluster API
+    /// on the management cluster).
+    Management,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Component {
+    /// Key in `[components]`.
+    pub key: &'static str,
+    pub default: &'static str,
+    /// Release lines (major, minor) mlpc renders for.
+    pub lines: &'static [(u64, u64)],
+    /// Whether the install source (chart version or Git tag) writes the version with a leading `v`.
+    pub v_prefix: bool,
+    pub source: Source,
+}
+
+pub const CATALOG: &[Component] = &[
+    Component {
+        key: "istio",
+        default: "1.28.1",
+        lines: &[(1, 26), (1, 27), (1, 28)],
+        v_prefix: false,
+        source: Source::Helm {
+            repo: "https://istio-release.storage.googleapis.com/charts",
+            chart: "istiod",
+        },
+    },
+    Component {
+        key: "cert_manager",
+        default: "v1.19.1",
+        lines: &[(1, 17), (1, 18), (1, 19)],
+        v_prefix: true,
+        source: Source::Helm {
+            repo: "https://charts.jetstack.io",
+            chart: "cert-manager",
+        },
+    },
+    Component {
+        key: "kfp",
+        default: "2.14.3",
+        lines: &[(2, 5), (2, 14), (2, 15)],
+        v_prefix: false,
+        source: Source::Git {
+            repo: "https://github.com/kubeflow/pipelines.git",
+            path: "manifests/kustomize/env/platform-agnostic",
+        },
+    },
+    Component {
+        key: "katib",
+        default: "v0.19.0",
+        lines: &[(0, 17), (0, 18), (0, 19)],
+        v_prefix: true,
+        source: Source::Git {
+            repo: "https://github.com/kubeflow/katib.git",
+            path: "manifests/v1beta1/installs/katib-standalone",
+        },
+    },
+    Component {
+        key: "kserve",
+        default: "v0.16.0",
+        lines: &[(0, 14), (0, 15), (0, 16)],
+        v_prefix: true,
+        source: Source::Helm {
+            repo: "ghcr.io/kserve/charts",
+            chart: "kserve",
+        },
+    },
+    Component {
+        key: "trainer",
+        default: "v2.1.0",
+        lines: &[(2, 0), (2, 1), (2, 2)],
+        v_prefix: true,
+        source: Source::Git {
+            repo: "https://github.com/kubeflow/trainer.git",
+            path: "manifests/overlays/manager",
+        },
+    },
+    Component {
+        key: "kueue",
+        default: "v0.16.0",
+        lines: &[(0, 13), (0, 14), (0, 15), (0, 16)],
+        // Kueue's OCI chart versions carry no `v`.
+        v_prefix: false,
+        source: Source::Helm {
+            repo: "registry.k8s.io/kueue/charts",
+            chart: "kueue",
+        },
+    },
+    Component {
+        key: "gatekeeper",
+        default: "3.21.0",
+        lines: &[(3, 19), (3, 20), (3, 21)],
+        v_prefix: false,
+        source: Source::Helm {
+            repo: "https://open-policy-agent.github.io/gatekeeper/charts",
+            chart: "gatekeeper",
+        },
+    },
+    Component {
+        key: "opencost",
+        default: "2.3.2",
+        lines: &[(2, 1), (2, 2), (2, 3)],
+        v_prefix: false,
+        source: Source::Helm {
+            repo: "https://opencost.github.io/opencost-helm-chart",
+            chart: "opencost",
+        },
+    },
+    Component {
+        key: "gpu_operator",
+        default: "v25.10.0",
+        lines: &[(25, 3), (25, 10)],
+        v_prefix: true,
+        source: Source::Helm {
+            repo: "https://helm.ngc.nvidia.com/nvidia",
+            chart: "gpu-operator",
+        },
+    },
+    Component {
+        key: "cluster_api",
+        default: "v1.11.3",
+        lines: &[(1, 9), (1, 10), (1, 11)],
+        v_prefix: true,
+        source: Source::Management,
+    },
+];
+
+pub fn component(key: &str) -> Option<&'static Component> {
+    CATALOG.iter().find(|c| c.key == key)
+}
+
+/// The spec's `[components]` table as (key, value) pairs, in catalog order.
+pub fn overrides(c: &Components) -> Vec<(&'static str, Option<&String>)> {
+    vec![
+        ("istio", c.istio.as_ref()),
+        ("cert_manager", c.cert_manager.as_ref()),
+        ("kfp", c.kfp.as_ref()),
+        ("katib", c.katib.as_ref()),
+        ("kserve", c.kserve.as_ref()),
+        ("trainer", c.trainer.as_ref()),
+        ("kueue", c.kueue.as_ref()),
+        ("gatekeeper", c.gatekeeper.as_ref()),
+        ("opencost", c.opencost.as_ref()),
+        ("gpu_operator", c.gpu_operator.as_ref()),
+        ("cluster_api", c.cluster_api.as_ref()),
+    ]
+}
+
+/// Resolved versions: cluster pins win over `[components]`, which wins over the catalog.
+pub fn resolve(global: &Components, cluster: &Components) -> BTreeMap<&'static str, String> {
+    let g = overrides(global);
+    let c = overrides(cluster);
+    CATALOG
+        .iter()
+        .zip(g.iter().zip(c.iter()))
+        .map(|(comp, ((_, gv), (_, cv)))| {
+            let v = cv
+                .or(*gv)
+                .cloned()
+                .unwrap_or_else(|| comp.default.to_string());
+            (comp.key, v)
+        })
+        .collect()
+}
+
+/// Why a version is not usable, if it is not.
+pub fn check_version(key: &str, version: &str) -> Result<Version, String> {
+    let comp = component(key).ok_or_else(|| format!("unknown component `{key}`"))?;
+    let v = Version::parse(version)
+        .ok_or_else(|| format!("`{version}` is not a version of the form MAJOR.MINOR.PATCH"))?;
+    if !comp.lines.contains(&v.line()) {
+        let lines: Vec<String> = comp.lines.iter().map(|(a, b)| format!("{a}.{b}")).collect();
+        return Err(format!(
+            "{key} {version} is not a release line mlpc renders for (known: {})",
+            lines.join(", ")
+        ));
+    }
+    Ok(v)
+}
+
+/// A known-incompatible combination of resolved versions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Incompatibility {
+    /// The component whose version should change.
+    pub component: &'static str,
+    pub message: String,
+    pub hint: String,
+}
+
+/// Combinations known to break. `k8s` is the cluster's Kubernetes version.
+pub fn incompatibilities(
+    versions: &BTreeMap<&'static str, String>,
+    k8s: &str,
+    uses_trainjob_queueing: bool,
+) -> Vec<Incompatibility> {
+    let v = |k: &str| versions.get(k).and_then(|s| Version::parse(s));
+    let mut out = Vec::new();
+    if let Some(capi) = v("cluster_api")
+        && capi.line() < (1, 11)
+    {
+        out.push(Incompatibility {
+            component: "cluster_api",
+            message: format!(
+                "cluster_api {capi} does not serve cluster.x-k8s.io/v1beta2, which mlpc emits"
+            ),
+            hint: "use cluster_api v1.11 or later".into(),
+        });
+    }
+    if let Some(kueue) = v("kueue")
+        && kueue.line() < (0, 15)
+    {
+        out.push(Incompatibility {
+            component: "kueue",
+            message: format!(
+                "kueue {kueue} does not serve kueue.x-k8s.io/v1beta2, which mlpc emits"
+            ),
+            hint: "use kueue v0.15 or later".into(),
+        });
+    }
+    if uses_trainjob_queueing
+        && let (Some(kueue), Some(trainer)) = (v("kueue"), v("trainer"))
+        && trainer.line() < (2, 1)
+    {
+        out.push(Incompatibility {
+            component: "trainer",
+            message: format!(
+                "Kueue {kueue} queues TrainJobs only with Kubeflow Trainer v2.1 or later, not {trainer}"
+            ),
+            hint: "use trainer v2.1 or later, or disable [training]".into(),
+        });
+    }
+    // Istio supports a window of Kubernetes minors per release line.
+    if let (Some(istio), Some(kube)) = (v("istio"), Version::parse(k8s)) {
+        let window = match istio.line() {
+            (1, 26) => Some((29, 33)),
+            (1, 27) => Some((29, 33)),
+            (1, 28) => Some((30, 34)),
+            _ => None,
+        };
+        if let Some((lo, hi)) = window
+            && kube.major == 1
+            && !(lo..=hi).contains(&kube.minor)
+        {
+            out.push(Incompatibility {
+                component: "istio",
+                message: format!("istio {istio} supports Kubernetes 1.{lo} to 1.{hi}, not {kube}"),
+                hint: "pick an Istio release line that supports this Kubernetes version".into(),
+            });
+        }
+    }
+    if let (Some(kserve), Some(istio)) = (v("kserve"), v("istio"))
+        && kserve.line() >= (0, 15)
+        && istio.line() < (1, 26)
+    {
+        out.push(Incompatibility {
+            component: "kserve",
+            message: format!("kserve {kserve} needs Istio 1.26 or later, not {istio}"),
+            hint: "upgrade istio".into(),
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_versions() {
+        assert_eq!(
+            Version::parse("v1.11.3"),
+            Some(Version {
+                major: 1,
+                minor: 11,
+                patch: 3
+            })
+        );
+        assert_eq!(Version::parse("2.14").map(|v| v.line()), Some((2, 14)));
+        assert_eq!(Version::parse("latest"), None);
+    }
+
+    #[test]
+    fn every_default_is_in_its_own_lines() {
+        for c in CATALOG {
+            assert!(check_version(c.key, c.default).is_ok(), "{}", c.key);
+        }
+    }
+
+    #[test]
+    fn old_capi_is_incompatible() {
+        let mut v = resolve(&Components::default(), &Components::default());
+        assert!(incompatibilities(&v, "v1.33.0", true).is_empty());
+        v.insert("cluster_api", "v1.10.2".into());
+        let found = incompatibilities(&v, "v1.33.0", true);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].component, "cluster_api");
+    }
+}

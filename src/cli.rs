@@ -1,0 +1,217 @@
+//! Command-line interface: argument definitions and dispatch. `main.rs` only
+//! calls [`main`]; everything here returns exit codes instead of exiting, so
+//! integration tests can drive it in-process too.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::error::Error;
+use crate::report::{self, Style};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "mlpc",
+    version,
+    about = "ML platform compiler: one spec, the whole Kubeflow platform, checked, priced and compared",
+    long_about = None,
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check the spec and its environment overlays; report every finding.
+    #[command(after_help = "Example:\n  mlpc validate --spec ml-platform.toml --format json")]
+    Validate {
+        #[arg(long, default_value = "ml-platform.toml")]
+        spec: PathBuf,
+        /// Validate only this environment's merged view.
+        #[arg(long)]
+        env: Option<String>,
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+    },
+    /// Compile the spec into the Git-ready output tree that Argo CD syncs.
+    #[command(
+        after_help = "Examples:\n  mlpc compile\n  mlpc compile --check            # CI: exit 1 when out/ is stale\n  mlpc compile --cluster stg-use1 --out out"
+    )]
+    Compile {
+        #[arg(long, default_value = "ml-platform.toml")]
+        spec: PathBuf,
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// Only these clusters (repeatable); the others' files are kept as they are.
+        #[arg(long = "cluster")]
+        clusters: Vec<String>,
+        /// Write nothing; exit 1 listing stale, missing and extra files.
+        #[arg(long)]
+        check: bool,
+        /// A directory of blueprint templates that override the embedded ones.
+        #[arg(long)]
+        blueprints: Option<PathBuf>,
+    },
+    /// Validate every object against upstream schemas and the platform's Gatekeeper policies, offline.
+    #[command(
+        after_help = "Examples:\n  mlpc check --schemas ../shared/schemas\n  mlpc check --manifests k8s/ --schemas schemas/ --strict --format junit > check.xml"
+    )]
+    Check {
+        #[arg(long, default_value = "ml-platform.toml")]
+        spec: PathBuf,
+        /// Check this directory of YAML files instead of the compiled spec.
+        #[arg(long)]
+        manifests: Option<PathBuf>,
+        /// Schema directories (repeatable): <group>/<kind>_<version>.json and <kind>-<group>-<version>.json layouts.
+        #[arg(long = "schemas")]
+        schemas: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value = "human")]
+        format: crate::commands::check::CheckFormat,
+        /// Objects without a schema are errors; open schemas reject unknown fields.
+        #[arg(long)]
+        strict: bool,
+        /// Only these clusters of the spec (repeatable).
+        #[arg(long = "cluster")]
+        clusters: Vec<String>,
+        #[arg(long)]
+        blueprints: Option<PathBuf>,
+        /// Do not run the policies' allowed/denied example tests.
+        #[arg(long)]
+        skip_policy_tests: bool,
+    },
+    /// Print the JSON Schema of ml-platform.toml (for editors and CI).
+    #[command(after_help = "Example:\n  mlpc schema > schemas/ml-platform.schema.json")]
+    Schema,
+    /// Write a starter ml-platform.toml (and environment overlays) to a directory.
+    #[command(
+        after_help = "Example:\n  mlpc init --dir my-platform && cd my-platform && mlpc validate"
+    )]
+    Init {
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+        /// Overwrite existing files.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+/// Parse arguments and run; returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    run(cli)
+}
+
+pub fn run(cli: Cli) -> i32 {
+    let style = Style::detect();
+    let result = match cli.command {
+        Command::Validate { spec, env, format } => validate(&spec, env.as_deref(), format, style),
+        Command::Compile {
+            spec,
+            out,
+            clusters,
+            check,
+            blueprints,
+        } => crate::commands::compile::run(
+            &crate::compile::CompileOptions {
+                spec,
+                blueprints,
+                clusters,
+            },
+            &out,
+            check,
+            style,
+        ),
+        Command::Check {
+            spec,
+            manifests,
+            schemas,
+            format,
+            strict,
+            clusters,
+            blueprints,
+            skip_policy_tests,
+        } => crate::commands::check::run(
+            &crate::commands::check::CheckArgs {
+                spec,
+                manifests,
+                schemas,
+                format,
+                strict,
+                clusters,
+                blueprints,
+                skip_policy_tests,
+            },
+            style,
+        ),
+        Command::Schema => {
+            print!("{}", crate::spec::schema::schema_json());
+            Ok(0)
+        }
+        Command::Init { dir, force } => crate::init::write(&dir, force).map(|written| {
+            for w in written {
+                println!("wrote {}", w.display());
+            }
+            println!(
+                "next: mlpc validate --spec {}",
+                dir.join("ml-platform.toml").display()
+            );
+            0
+        }),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            let code = e.exit_code();
+            eprintln!("{} {e}", style.red("error:"));
+            code
+        }
+    }
+}
+
+pub fn print_findings(
+    diags: &[crate::diag::Diagnostic],
+    sources: Option<&crate::spec::source::SourceMap>,
+    format: Format,
+    style: Style,
+) {
+    let text = match format {
+        Format::Human => report::human(diags, sources, style),
+        Format::Json => report::json(diags),
+    };
+    let _ = std::io::stdout().write_all(text.as_bytes());
+}
+
+fn validate(spec: &Path, env: Option<&str>, format: Format, style: Style) -> Result<i32, Error> {
+    match crate::spec::load::load(spec)? {
+        Err((sources, diags)) => {
+            print_findings(&diags, Some(&sources), format, style);
+            Ok(1)
+        }
+        Ok(loaded) => match crate::validate::validate(loaded, env) {
+            Ok(v) => {
+                print_findings(&v.diagnostics, Some(&v.loaded.sources), format, style);
+                Ok(0)
+            }
+            Err(rejected) => {
+                let (loaded, diags) = *rejected;
+                print_findings(&diags, Some(&loaded.sources), format, style);
+                Ok(1)
+            }
+        },
+    }
+}

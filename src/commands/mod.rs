@@ -1,0 +1,5 @@
+//! One module per subcommand that does more than dispatch: each prints its
+//! own report and returns the exit code.
+
+pub mod check;
+pub mod compile;

@@ -1,0 +1,232 @@
+//! The compile pipeline end to end: load → validate → plan → render → emit.
+//! Commands (`compile`, `check`, `diff`) call into here; nothing here prints.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::diag::Diagnostic;
+use crate::emit::lock::{LOCK_FILE, Lock, sha256_hex};
+use crate::emit::{self, Placed, Tree, layout};
+use crate::error::{Error, Result};
+use crate::plan::{self, ClusterPlan, LayerCtx, PlatformPlan};
+use crate::policies::{self, PolicySet};
+use crate::render::{Blueprints, Renderer};
+use crate::spec::load::{self, Disk, Files};
+use crate::spec::source::SourceMap;
+use crate::validate::{self, Validated};
+
+/// A spec that could not be validated, with the sources to show the findings.
+pub struct Invalid {
+    pub sources: SourceMap,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Load and validate; `Ok(Err(..))` when the spec has errors.
+pub fn load_validated(
+    files: &dyn Files,
+    spec: &Path,
+) -> Result<std::result::Result<Validated, Invalid>> {
+    match load::load_from(files, spec)? {
+        Err((sources, diagnostics)) => Ok(Err(Invalid {
+            sources,
+            diagnostics,
+        })),
+        Ok(loaded) => match validate::validate(loaded, None) {
+            Ok(v) => Ok(Ok(v)),
+            Err(rejected) => {
+                let (loaded, diagnostics) = *rejected;
+                Ok(Err(Invalid {
+                    sources: loaded.sources,
+                    diagnostics,
+                }))
+            }
+        },
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct CompileOptions {
+    pub spec: PathBuf,
+    pub blueprints: Option<PathBuf>,
+    /// Only these clusters (all when empty).
+    pub clusters: Vec<String>,
+}
+
+pub struct Compiled {
+    pub validated: Validated,
+    pub plan: PlatformPlan,
+    pub tree: Tree,
+    pub lock: Lock,
+}
+
+/// Compile from the working tree.
+pub fn compile(opts: &CompileOptions) -> Result<std::result::Result<Compiled, Invalid>> {
+    let blueprints = match &opts.blueprints {
+        Some(dir) => Blueprints::with_overrides(dir)?,
+        None => Blueprints::embedded(),
+    };
+    compile_with(&Disk, &opts.spec, blueprints, &opts.clusters)
+}
+
+/// Compile from any file source (the working tree or a Git revision).
+pub fn compile_with(
+    files: &dyn Files,
+    spec: &Path,
+    blueprints: Blueprints,
+    only: &[String],
+) -> Result<std::result::Result<Compiled, Invalid>> {
+    let validated = match load_validated(files, spec)? {
+        Ok(v) => v,
+        Err(invalid) => return Ok(Err(invalid)),
+    };
+    let policy_set = policies::load(files, &validated.loaded.root)?;
+    let known = validated.cluster_names();
+    for c in only {
+        if !known.contains(c) {
+            let hint = crate::diag::suggest(c, known.iter().map(String::as_str))
+                .map(|s| format!(" (did you mean {s}?)"))
+                .unwrap_or_default();
+            return Err(Error::Usage(format!(
+                "--cluster {c}: no such cluster in the spec{hint}"
+            )));
+        }
+    }
+    let plan = plan::plan(&validated, &policy_set.policies);
+    let renderer = Renderer::new(blueprints);
+    let tree = build_tree(&renderer, &plan, only)?;
+    let lock = make_lock(&validated, &policy_set, &renderer.blueprints, &tree);
+    let mut tree = tree;
+    tree.files.insert(LOCK_FILE.to_string(), lock.to_bytes());
+    Ok(Ok(Compiled {
+        validated,
+        plan,
+        tree,
+        lock,
+    }))
+}
+
+#[derive(Serialize)]
+struct GitopsCtx<'a> {
+    #[serde(flatten)]
+    plan: &'a ClusterPlan,
+    /// Layers that hold objects for this cluster (each gets an Application).
+    present_layers: Vec<LayerCtx>,
+}
+
+/// Render every cluster (in parallel: clusters are independent) and place the objects.
+pub fn build_tree(renderer: &Renderer, plan: &PlatformPlan, only: &[String]) -> Result<Tree> {
+    let platform = &plan.platform.name;
+    let selected: Vec<&ClusterPlan> = plan
+        .clusters
+        .iter()
+        .filter(|c| only.is_empty() || only.contains(&c.cluster.name))
+        .collect();
+    let per_cluster: Vec<Result<Vec<(String, Placed)>>> = selected
+        .par_iter()
+        .map(|c| render_cluster(renderer, c, platform))
+        .collect();
+    let mut tree = Tree::default();
+    for objects in renderer.render_group("platform", plan)? {
+        let mut o = objects.object;
+        emit::add_labels(&mut o, platform, "fleet", "gitops");
+        tree.place(
+            "management/argocd",
+            Placed {
+                path: String::new(),
+                object: o,
+                cluster: "fleet".into(),
+                layer: "gitops".into(),
+                template: objects.template,
+            },
+        )?;
+    }
+    for result in per_cluster {
+        for (dir, placed) in result? {
+            tree.place(&dir, placed)?;
+        }
+    }
+    tree.add_kustomizations();
+    Ok(tree)
+}
+
+fn render_cluster(
+    renderer: &Renderer,
+    c: &ClusterPlan,
+    platform: &str,
+) -> Result<Vec<(String, Placed)>> {
+    let name = &c.cluster.name;
+    let mut out = Vec::new();
+    let mut place = |dir: String, layer: &str, r: crate::render::Rendered| {
+        let mut o = r.object;
+        emit::add_labels(&mut o, platform, name, layer);
+        out.push((
+            dir,
+            Placed {
+                path: String::new(),
+                object: o,
+                cluster: name.clone(),
+                layer: layer.to_string(),
+                template: r.template,
+            },
+        ));
+    };
+    for r in renderer.render_group("management", c)? {
+        place(format!("management/{name}"), "management", r);
+    }
+    let mut present = Vec::new();
+    for layer in &c.layers {
+        let mut has_objects = false;
+        for r in renderer.render_group(&layer.name, c)? {
+            if layout::is_argocd_object(&r.object) {
+                place(format!("management/argocd/{name}"), &layer.name, r);
+            } else {
+                has_objects = true;
+                place(format!("clusters/{name}/{}", layer.dir), &layer.name, r);
+            }
+        }
+        if has_objects {
+            present.push(layer.clone());
+        }
+    }
+    let ctx = GitopsCtx {
+        plan: c,
+        present_layers: present,
+    };
+    for r in renderer.render_group("gitops", &ctx)? {
+        let dir = if r.template.contains("cluster-apps") {
+            format!("management/argocd/{name}")
+        } else {
+            "management/argocd".to_string()
+        };
+        place(dir, "gitops", r);
+    }
+    Ok(out)
+}
+
+fn make_lock(v: &Validated, policies: &PolicySet, blueprints: &Blueprints, tree: &Tree) -> Lock {
+    let mut inputs = BTreeMap::new();
+    for f in v.loaded.inputs() {
+        inputs.insert(f.display.clone(), sha256_hex(f.text.as_bytes()));
+    }
+    for (path, bytes) in &policies.inputs {
+        inputs.insert(path.clone(), sha256_hex(bytes));
+    }
+    for rel in &blueprints.overridden {
+        if let Some(text) = blueprints.files.get(rel) {
+            inputs.insert(format!("blueprints/{rel}"), sha256_hex(text.as_bytes()));
+        }
+    }
+    Lock {
+        mlpc_version: env!("CARGO_PKG_VERSION").to_string(),
+        inputs,
+        files: tree
+            .files
+            .iter()
+            .filter(|(k, _)| k.as_str() != LOCK_FILE)
+            .map(|(k, v)| (k.clone(), sha256_hex(v)))
+            .collect(),
+    }
+}

@@ -1,0 +1,21 @@
+//! mlpc, the ML platform compiler.
+//!
+//! The pipeline, one module per stage (see ARCHITECTURE.md):
+//! `spec` (load, merge) → `validate` → `plan` → `render` → `emit` → `check`.
+
+pub mod catalog;
+pub mod check;
+pub mod cli;
+pub mod commands;
+pub mod compile;
+pub mod diag;
+pub mod emit;
+pub mod error;
+pub mod init;
+pub mod plan;
+pub mod policies;
+pub mod render;
+pub mod report;
+pub mod spec;
+pub mod validate;
+pub mod yaml;

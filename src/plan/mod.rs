@@ -1,0 +1,772 @@
+//! Plan: the validated spec becomes one normalized model per cluster. All
+//! decisions (which pools and teams a cluster gets, quotas per GPU flavor,
+//! tolerations, versions, prices) are made here, in Rust; blueprints only
+//! shape YAML from this model.
+
+pub mod cost;
+mod model;
+
+use std::collections::BTreeMap;
+
+pub use model::*;
+
+use crate::catalog;
+use crate::spec::model::{self as spec, DeploymentMode, Spec};
+use crate::validate::Validated;
+use crate::validate::names::parse_quantity;
+
+/// Layers of a workload cluster, in sync-wave order. The index is the
+/// directory prefix (`01-mesh`).
+pub const LAYERS: &[&str] = &[
+    "mesh",
+    "pipelines",
+    "training",
+    "tuning",
+    "serving",
+    "tenancy",
+    "policy",
+    "cost",
+];
+
+pub const GPU_RESOURCE: &str = "nvidia.com/gpu";
+pub const POOL_LABEL: &str = "mlpc.io/pool";
+pub const TEAM_LABEL: &str = "mlpc.io/team";
+
+/// A policy source: the Rego and its metadata (from `policies/`).
+#[derive(Clone, Debug)]
+pub struct PolicySource {
+    /// File stem, e.g. `k8srequiredlimits`.
+    pub name: String,
+    pub rego: String,
+    pub meta: serde_json::Value,
+}
+
+/// The whole platform's plan: the global parts and one plan per cluster.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct PlatformPlan {
+    pub platform: PlatformCtx,
+    pub gitops: GitopsCtx,
+    pub clusters: Vec<ClusterPlan>,
+    /// Every repository an Application of the platform pulls from (AppProject sourceRepos).
+    pub source_repos: Vec<String>,
+}
+
+/// Installs that are not in the component catalog (they follow from the spec).
+pub const PROFILES_REPO: &str = "https://github.com/kubeflow/manifests.git";
+pub const PROFILES_VERSION: &str = "v1.10.2";
+pub const PROFILES_PATH: &str = "applications/profiles/upstream/overlays/kubeflow";
+pub const KNATIVE_OPERATOR_REPO: &str = "https://knative.github.io/operator";
+pub const KNATIVE_OPERATOR_VERSION: &str = "v1.19.4";
+
+pub fn plan(v: &Validated, policies: &[PolicySource]) -> PlatformPlan {
+    let names = v.cluster_names();
+    let clusters: Vec<ClusterPlan> = names
+        .iter()
+        .filter_map(|n| v.spec_for_cluster(n))
+        .map(|(spec, cluster)| plan_cluster(spec, cluster, policies))
+        .collect();
+    // Global parts come from the first cluster's view (they are environment-independent
+    // in practice); fall back to any view.
+    let spec = names
+        .first()
+        .and_then(|n| v.spec_for_cluster(n))
+        .map(|(s, _)| s)
+        .or_else(|| v.envs.values().next());
+    let (platform, gitops) = match spec {
+        Some(s) => (platform_ctx(s), gitops_ctx(s)),
+        None => (PlatformCtx::default(), GitopsCtx::default()),
+    };
+    let mut source_repos: Vec<String> = vec![gitops.repo_url.clone()];
+    for c in &clusters {
+        source_repos.extend(
+            c.components
+                .values()
+                .filter(|k| !k.repo.is_empty())
+                .map(|k| k.repo.clone()),
+        );
+        if c.profiles {
+            source_repos.push(PROFILES_REPO.into());
+        }
+        if c.serving.knative {
+            source_repos.push(KNATIVE_OPERATOR_REPO.into());
+        }
+    }
+    source_repos.sort();
+    source_repos.dedup();
+    PlatformPlan {
+        platform,
+        gitops,
+        clusters,
+        source_repos,
+    }
+}
+
+fn platform_ctx(s: &Spec) -> PlatformCtx {
+    PlatformCtx {
+        name: s.platform.name.clone(),
+        domain: s.platform.domain.clone(),
+        kubernetes_version: normalize_k8s(&s.platform.kubernetes_version),
+    }
+}
+
+fn normalize_k8s(v: &str) -> String {
+    if v.starts_with('v') {
+        v.to_string()
+    } else {
+        format!("v{v}")
+    }
+}
+
+fn gitops_ctx(s: &Spec) -> GitopsCtx {
+    GitopsCtx {
+        repo_url: s.gitops.repo_url.clone(),
+        revision: s.gitops.revision.clone(),
+        path: s.gitops.path.trim_matches('/').to_string(),
+        argocd_namespace: s.gitops.argocd_namespace.clone(),
+        project: s
+            .gitops
+            .project
+            .clone()
+            .unwrap_or_else(|| s.platform.name.clone()),
+    }
+}
+
+fn in_cluster(list: &[String], cluster: &str) -> bool {
+    list.is_empty() || list.iter().any(|c| c == cluster)
+}
+
+fn component_ctx(key: &str, version: &str) -> ComponentCtx {
+    let comp = catalog::component(key);
+    let bare = version.trim_start_matches('v').to_string();
+    let tagged = if comp.is_some_and(|c| c.v_prefix) {
+        format!("v{bare}")
+    } else {
+        bare.clone()
+    };
+    let (repo, chart, path) = match comp.map(|c| c.source) {
+        Some(catalog::Source::Helm { repo, chart }) => {
+            (repo.to_string(), chart.to_string(), String::new())
+        }
+        Some(catalog::Source::Git { repo, path }) => {
+            (repo.to_string(), String::new(), path.to_string())
+        }
+        _ => (String::new(), String::new(), String::new()),
+    };
+    ComponentCtx {
+        version: tagged,
+        bare_version: bare,
+        repo,
+        chart,
+        path,
+    }
+}
+
+fn pool_ctx(cluster: &str, p: &spec::NodePool) -> PoolCtx {
+    let mut node_labels = BTreeMap::new();
+    node_labels.insert(POOL_LABEL.to_string(), p.name.clone());
+    let mut taints = Vec::new();
+    if let Some(g) = &p.gpu {
+        node_labels.insert("mlpc.io/gpu-type".into(), g.kind.clone());
+        node_labels.insert("cluster-api/accelerator".into(), g.kind.clone());
+        node_labels.insert("nvidia.com/gpu.present".into(), "true".into());
+        taints.push(Taint {
+            key: GPU_RESOURCE.into(),
+            value: "true".into(),
+            effect: "NoSchedule".into(),
+        });
+    }
+    if p.spot {
+        node_labels.insert("mlpc.io/capacity-type".into(), "spot".into());
+    }
+    for (k, v) in &p.labels {
+        node_labels.insert(k.clone(), v.clone());
+    }
+    let node_labels_csv = node_labels
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let taints_csv = taints
+        .iter()
+        .map(|t| format!("{}={}:{}", t.key, t.value, t.effect))
+        .collect::<Vec<_>>()
+        .join(",");
+    PoolCtx {
+        name: p.name.clone(),
+        resource_name: format!("{cluster}-{}", p.name),
+        instance_type: p.instance_type.clone(),
+        cpu: p.cpu,
+        memory_gib: p.memory_gib,
+        min_nodes: p.min_nodes,
+        max_nodes: p.max_nodes,
+        spot: p.spot,
+        hourly_price: p.hourly_price,
+        gpu: p.gpu.as_ref().map(|g| GpuCtx {
+            kind: g.kind.clone(),
+            count: g.count,
+        }),
+        node_labels,
+        node_labels_csv,
+        taints,
+        taints_csv,
+        flavor: p.name.clone(),
+    }
+}
+
+fn gpu_tolerations() -> Vec<Toleration> {
+    vec![Toleration {
+        key: GPU_RESOURCE.into(),
+        operator: "Exists".into(),
+        effect: "NoSchedule".into(),
+    }]
+}
+
+/// Split `total` across `weights` proportionally, largest remainders first,
+/// ties by position: deterministic and summing exactly to `total`.
+pub fn split_proportional(total: u64, weights: &[u64]) -> Vec<u64> {
+    let sum: u64 = weights.iter().sum();
+    if weights.is_empty() {
+        return Vec::new();
+    }
+    if sum == 0 {
+        let mut out = vec![0; weights.len()];
+        out[0] = total;
+        return out;
+    }
+    let mut out: Vec<u64> = weights.iter().map(|w| total * w / sum).collect();
+    let mut rest = total - out.iter().sum::<u64>();
+    let mut order: Vec<usize> = (0..weights.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse((total * weights[i]) % sum));
+    for i in order {
+        if rest == 0 {
+            break;
+        }
+        out[i] += 1;
+        rest -= 1;
+    }
+    out
+}
+
+fn plan_cluster(s: &Spec, c: &spec::Cluster, policies: &[PolicySource]) -> ClusterPlan {
+    let versions = catalog::resolve(&s.components, &c.components);
+    let components: BTreeMap<String, ComponentCtx> = versions
+        .iter()
+        .map(|(k, v)| (k.to_string(), component_ctx(k, v)))
+        .collect();
+    let kserve_new_modes =
+        catalog::Version::parse(&versions["kserve"]).is_some_and(|v| v.line() >= (0, 16));
+    let mode_name = |m: DeploymentMode| -> String {
+        match (m, kserve_new_modes) {
+            (DeploymentMode::Knative, true) => "Knative",
+            (DeploymentMode::Knative, false) => "Serverless",
+            (DeploymentMode::Standard, true) => "Standard",
+            (DeploymentMode::Standard, false) => "RawDeployment",
+        }
+        .to_string()
+    };
+
+    let pools: Vec<PoolCtx> = s
+        .node_pools
+        .iter()
+        .filter(|p| in_cluster(&p.clusters, &c.name))
+        .map(|p| pool_ctx(&c.name, p))
+        .collect();
+    let gpu_pools: Vec<PoolCtx> = pools.iter().filter(|p| p.gpu.is_some()).cloned().collect();
+    let pool = |name: &str| pools.iter().find(|p| p.name == name);
+
+    let cpu_capacity: u64 = pools
+        .iter()
+        .map(|p| u64::from(p.cpu) * u64::from(p.max_nodes))
+        .sum();
+    let memory_capacity: u64 = pools
+        .iter()
+        .map(|p| u64::from(p.memory_gib) * u64::from(p.max_nodes))
+        .sum();
+    let teams_in: Vec<&spec::Team> = s
+        .teams
+        .iter()
+        .filter(|t| in_cluster(&t.clusters, &c.name))
+        .collect();
+    let teams: Vec<TeamCtx> = teams_in
+        .iter()
+        .map(|t| {
+            let usable: Vec<&PoolCtx> = gpu_pools
+                .iter()
+                .filter(|p| t.gpu_pools.is_empty() || t.gpu_pools.contains(&p.name))
+                .collect();
+            let weights: Vec<u64> = usable
+                .iter()
+                .map(|p| u64::from(p.max_nodes) * u64::from(p.gpu.as_ref().map_or(0, |g| g.count)))
+                .collect();
+            let split = split_proportional(u64::from(t.quota.gpu), &weights);
+            let flavors = usable
+                .iter()
+                .zip(split)
+                .map(|(p, gpus)| FlavorQuota {
+                    flavor: p.flavor.clone(),
+                    gpu: gpus,
+                })
+                .collect();
+            let cpu = t.quota.cpu.as_ref().map(|q| q.0.clone());
+            let memory = t.quota.memory.as_ref().map(|q| q.0.clone());
+            TeamCtx {
+                name: t.name.clone(),
+                namespace: t.name.clone(),
+                owners: t.owners.clone(),
+                members: t.members.clone(),
+                profile: t.profile,
+                quota: QuotaCtx {
+                    gpu: t.quota.gpu,
+                    cpu: cpu.clone().unwrap_or_else(|| "0".into()),
+                    memory: memory.clone().unwrap_or_else(|| "0".into()),
+                    pods: t.quota.pods,
+                    has_cpu: cpu.is_some(),
+                    has_memory: memory.is_some(),
+                    kueue_cpu: cpu.clone().unwrap_or_else(|| cpu_capacity.to_string()),
+                    kueue_memory: memory
+                        .clone()
+                        .unwrap_or_else(|| format!("{memory_capacity}Gi")),
+                },
+                gpu_flavors: flavors,
+                gpu_borrowing_limit: t.quota.gpu_borrowing_limit,
+                local_queue: format!("{}-queue", t.name),
+                cluster_queue: t.name.clone(),
+                service_accounts: Vec::new(),
+            }
+        })
+        .collect();
+    let team_names: Vec<&str> = teams_in.iter().map(|t| t.name.as_str()).collect();
+
+    let placement = |pool_name: Option<&String>, gpus: u32| -> Placement {
+        match pool_name.and_then(|n| pool(n)) {
+            Some(p) => Placement {
+                node_selector: BTreeMap::from([(POOL_LABEL.to_string(), p.name.clone())]),
+                tolerations: if p.gpu.is_some() {
+                    gpu_tolerations()
+                } else {
+                    Vec::new()
+                },
+                gpus,
+            },
+            None => Placement {
+                node_selector: BTreeMap::new(),
+                tolerations: if gpus > 0 {
+                    gpu_tolerations()
+                } else {
+                    Vec::new()
+                },
+                gpus,
+            },
+        }
+    };
+
+    // Serving.
+    let models: Vec<ModelCtx> = s
+        .serving
+        .models
+        .iter()
+        .filter(|m| in_cluster(&m.clusters, &c.name) && team_names.contains(&m.team.as_str()))
+        .map(|m| {
+            let mode = m.deployment_mode.unwrap_or(s.serving.deployment_mode);
+            let canary = m
+                .canary
+                .as_ref()
+                .filter(|_| mode == DeploymentMode::Knative);
+            ModelCtx {
+                name: m.name.clone(),
+                namespace: m.team.clone(),
+                team: m.team.clone(),
+                format: m.format.clone(),
+                runtime: m.runtime.clone(),
+                storage_uri: canary
+                    .map(|c| c.storage_uri.clone())
+                    .unwrap_or_else(|| m.storage_uri.clone()),
+                stable_storage_uri: m.storage_uri.clone(),
+                canary_percent: canary.map(|c| c.percent),
+                service_account: m.service_account.clone(),
+                min_replicas: m.min_replicas,
+                max_replicas: m.max_replicas,
+                scale_metric: m.scale_metric.as_str().to_string(),
+                scale_target: m.scale_target,
+                knative: mode == DeploymentMode::Knative,
+                deployment_mode: mode_name(mode),
+                cpu: m.cpu.0.clone(),
+                memory: m.memory.0.clone(),
+                placement: placement(m.node_pool.as_ref(), m.gpus),
+                host: format!("{}.{}.{}", m.name, m.team, s.platform.domain),
+            }
+        })
+        .collect();
+    let runtimes_used: Vec<(String, String)> = {
+        let mut v: Vec<(String, String)> = models
+            .iter()
+            .filter_map(|m| {
+                m.runtime
+                    .as_ref()
+                    .filter(|r| s.serving.runtimes.iter().any(|x| &x.name == *r))
+                    .map(|r| (m.namespace.clone(), r.clone()))
+            })
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let serving_runtimes: Vec<ServingRuntimeCtx> = runtimes_used
+        .iter()
+        .filter_map(|(ns, name)| {
+            s.serving
+                .runtimes
+                .iter()
+                .find(|r| &r.name == name)
+                .map(|r| ServingRuntimeCtx {
+                    name: r.name.clone(),
+                    namespace: ns.clone(),
+                    model_formats: r.model_formats.clone(),
+                    image: r.image.clone(),
+                    args: r.args.clone(),
+                    protocols: r.protocols.clone(),
+                })
+        })
+        .collect();
+
+    // Tuning.
+    let experiments: Vec<ExperimentCtx> = s
+        .tuning
+        .experiments
+        .iter()
+        .filter(|e| in_cluster(&e.clusters, &c.name) && team_names.contains(&e.team.as_str()))
+        .map(|e| ExperimentCtx {
+            name: e.name.clone(),
+            namespace: e.team.clone(),
+            objective_type: match e.objective.kind {
+                spec::ObjectiveType::Maximize => "maximize".into(),
+                spec::ObjectiveType::Minimize => "minimize".into(),
+            },
+            metric: e.objective.metric.clone(),
+            goal: e.objective.goal,
+            algorithm: e.algorithm.as_str().into(),
+            max_trials: e.max_trials,
+            parallel_trials: e.parallel_trials,
+            max_failed_trials: e.max_failed_trials,
+            image: e.image.clone(),
+            command: e.command.clone(),
+            cpu: e.cpu.0.clone(),
+            memory: e.memory.0.clone(),
+            placement: placement(e.node_pool.as_ref(), e.gpus_per_trial),
+            parameters: e
+                .parameters
+                .iter()
+                .map(|p| ParameterCtx {
+                    name: p.name.clone(),
+                    kind: match p.kind {
+                        spec::ParameterType::Double => "double",
+                        spec::ParameterType::Int => "int",
+                        spec::ParameterType::Categorical => "categorical",
+                        spec::ParameterType::Discrete => "discrete",
+                    }
+                    .into(),
+                    min: p.min.map(|v| number_string(v, p.kind)),
+                    max: p.max.map(|v| number_string(v, p.kind)),
+                    step: p.step.map(|v| number_string(v, p.kind)),
+                    values: p.values.clone(),
+                })
+                .collect(),
+            local_queue: format!("{}-queue", e.team),
+        })
+        .collect();
+
+    // Training runtimes.
+    let runtimes: Vec<TrainingRuntimeCtx> = s
+        .training
+        .runtimes
+        .iter()
+        .filter_map(|r| {
+            let p = pool(&r.node_pool)?;
+            let gpus = r
+                .gpus_per_node
+                .or(p.gpu.as_ref().map(|g| g.count))
+                .unwrap_or(0);
+            Some(TrainingRuntimeCtx {
+                name: r.name.clone(),
+                image: r.image.clone(),
+                num_nodes: r.num_nodes,
+                placement: placement(Some(&r.node_pool), gpus),
+                // Leave headroom for the kubelet and daemons: 90% of the node per pod.
+                cpu: format!("{}", (u64::from(p.cpu) * 9 / 10).max(1)),
+                memory: format!("{}Gi", (u64::from(p.memory_gib) * 9 / 10).max(1)),
+            })
+        })
+        .collect();
+
+    // Service accounts models run as, per team namespace.
+    let mut teams = teams;
+    for t in &mut teams {
+        let mut sas: Vec<String> = models
+            .iter()
+            .filter(|m| m.namespace == t.namespace)
+            .filter_map(|m| m.service_account.clone())
+            .collect();
+        sas.sort();
+        sas.dedup();
+        t.service_accounts = sas;
+    }
+
+    let store = &s.pipelines.artifact_store;
+    let s3 = store.kind == spec::ArtifactStoreKind::S3;
+    let pipeline_root = s.pipelines.pipeline_root.clone().unwrap_or_else(|| {
+        if s3 {
+            format!(
+                "s3://{}/pipelines",
+                store.bucket.clone().unwrap_or_default()
+            )
+        } else {
+            "minio://mlpipeline/v2/artifacts".into()
+        }
+    });
+    let endpoint = store.endpoint.clone().unwrap_or_else(|| {
+        if s3 {
+            format!(
+                "s3.{}.amazonaws.com",
+                store.region.clone().unwrap_or_else(|| "us-east-1".into())
+            )
+        } else {
+            "minio-service.kubeflow:9000".into()
+        }
+    });
+    let secure = s3 || store.endpoint.is_none();
+    let credentials = store.credentials.as_ref().map(secret_ctx);
+    let launcher_providers = {
+        let creds = match &credentials {
+            Some(c) => serde_json::json!({"fromEnv": false, "secretRef": {
+                "secretName": c.name, "accessKeyKey": "AWS_ACCESS_KEY_ID", "secretKeyKey": "AWS_SECRET_ACCESS_KEY"}}),
+            None => serde_json::json!({"fromEnv": true}),
+        };
+        crate::yaml::to_yaml(&serde_json::json!({"s3": {"default": {
+            "endpoint": endpoint,
+            "region": store.region.clone().unwrap_or_else(|| "us-east-1".into()),
+            "disableSSL": !secure,
+            "forcePathStyle": !s3,
+            "credentials": creds,
+        }}}))
+    };
+    let host = endpoint.split(':').next().unwrap_or_default().to_string();
+    let port = endpoint
+        .split_once(':')
+        .map(|(_, p)| p.to_string())
+        .unwrap_or_else(|| if secure { "443".into() } else { "9000".into() });
+    let env = |n: &str, v: String| EnvVar {
+        name: n.into(),
+        value: v,
+    };
+    let api_server_env = vec![
+        env("OBJECTSTORECONFIG_HOST", host),
+        env("OBJECTSTORECONFIG_PORT", port),
+        env(
+            "OBJECTSTORECONFIG_REGION",
+            store.region.clone().unwrap_or_else(|| "us-east-1".into()),
+        ),
+        env("OBJECTSTORECONFIG_SECURE", secure.to_string()),
+        env("CACHEENABLED", s.pipelines.cache_enabled.to_string()),
+    ];
+    let mut run_namespaces = vec!["kubeflow".to_string()];
+    run_namespaces.extend(
+        teams
+            .iter()
+            .filter(|t| t.profile)
+            .map(|t| t.namespace.clone()),
+    );
+    let pipelines = PipelinesCtx {
+        launcher_providers,
+        api_server_env,
+        run_namespaces,
+        enabled: s.pipelines.enabled,
+        s3,
+        bucket: store.bucket.clone().unwrap_or_else(|| "mlpipeline".into()),
+        region: store.region.clone().unwrap_or_else(|| "us-east-1".into()),
+        endpoint,
+        secure,
+        pipeline_root,
+        cache_enabled: s.pipelines.cache_enabled,
+        credentials,
+    };
+
+    let any_knative = models.iter().any(|m| m.knative);
+    let serving = ServingCtx {
+        enabled: s.serving.enabled,
+        deployment_mode: mode_name(s.serving.deployment_mode),
+        knative: any_knative,
+        models,
+        runtimes: serving_runtimes,
+    };
+
+    // Profile namespaces are created by the profile controller, which does not
+    // copy the team label: requiring it there would block the controller.
+    let profile_teams: Vec<&str> = teams
+        .iter()
+        .filter(|t| t.profile)
+        .map(|t| t.name.as_str())
+        .collect();
+    let policy = PolicyCtx {
+        enabled: s.policy.enabled,
+        enforcement: s.policy.enforcement.as_str().into(),
+        templates: policies
+            .iter()
+            .filter(|p| !s.policy.disabled.contains(&p.name))
+            .filter_map(|p| policy_ctx(p, s, &team_names, &profile_teams))
+            .collect(),
+    };
+
+    let cost = cost::pricing(s, &pools);
+    let wants_profiles = teams.iter().any(|t| t.profile);
+
+    ClusterPlan {
+        platform: platform_ctx(s),
+        gitops: gitops_ctx(s),
+        cluster: ClusterCtx {
+            name: c.name.clone(),
+            environment: c.environment.clone(),
+            provider: c.provider.as_str().into(),
+            region: c.region.clone(),
+            wave: c.wave,
+            server: c
+                .server
+                .clone()
+                .unwrap_or_else(|| "https://kubernetes.default.svc".into()),
+            context: c.context.clone().unwrap_or_else(|| c.name.clone()),
+            namespace: c.name.clone(),
+            labels: c.labels.clone(),
+            control_plane_replicas: c.control_plane.replicas,
+            control_plane_instance_type: c
+                .control_plane
+                .instance_type
+                .clone()
+                .unwrap_or_else(|| default_cp_instance(c.provider).into()),
+            pod_cidr: c.network.pod_cidr.clone(),
+            service_cidr: c.network.service_cidr.clone(),
+        },
+        components,
+        pools,
+        gpu_pools,
+        teams,
+        pipelines,
+        training: TrainingCtx {
+            enabled: s.training.enabled,
+            cohort: s.training.cohort.clone(),
+            runtimes,
+        },
+        tuning: TuningCtx {
+            enabled: s.tuning.enabled,
+            experiments,
+        },
+        serving,
+        mesh: MeshCtx {
+            mtls: match s.mesh.mtls {
+                spec::MtlsMode::Strict => "STRICT".into(),
+                spec::MtlsMode::Permissive => "PERMISSIVE".into(),
+            },
+            tls: s.mesh.tls.as_ref().map(secret_ctx),
+            allowed_namespaces: s.mesh.allowed_namespaces.clone(),
+        },
+        policy,
+        cost,
+        profiles: wants_profiles,
+        layers: LAYERS
+            .iter()
+            .enumerate()
+            .map(|(i, l)| LayerCtx {
+                name: l.to_string(),
+                dir: format!("{:02}-{l}", i + 1),
+                index: i + 1,
+                install_wave: (i + 1) * 10,
+                // Every other layer puts objects into team namespaces, so the
+                // tenancy objects (Namespaces first) sync before any of them.
+                sync_wave: if *l == "tenancy" { 2 } else { (i + 1) * 10 + 5 },
+            })
+            .collect(),
+    }
+}
+
+fn default_cp_instance(p: spec::Provider) -> &'static str {
+    match p {
+        spec::Provider::Aws => "m6i.xlarge",
+        spec::Provider::Gcp => "n2-standard-4",
+        spec::Provider::Azure => "Standard_D4s_v5",
+        spec::Provider::Docker => "docker",
+    }
+}
+
+fn secret_ctx(r: &spec::SecretRef) -> SecretCtx {
+    SecretCtx {
+        name: r.secret_name.clone(),
+        store: r.external.as_ref().map(|e| e.store.clone()),
+        key: r.external.as_ref().map(|e| e.key.clone()),
+    }
+}
+
+/// Katib wants feasible-space bounds as strings; ints print without a decimal point.
+fn number_string(v: f64, kind: spec::ParameterType) -> String {
+    if kind == spec::ParameterType::Int || (v.fract() == 0.0 && v.abs() < 1e15) {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
+}
+
+fn policy_ctx(
+    p: &PolicySource,
+    s: &Spec,
+    teams: &[&str],
+    profile_teams: &[&str],
+) -> Option<PolicyTemplateCtx> {
+    let kind = p.meta.get("kind")?.as_str()?.to_string();
+    let params = match p.name.as_str() {
+        "k8sallowedrepos" => {
+            if s.policy.allowed_registries.is_empty() {
+                return None;
+            }
+            serde_json::json!({ "repos": s.policy.allowed_registries })
+        }
+        "k8sdisallowedtags" => serde_json::json!({ "tags": s.policy.disallowed_tags }),
+        "k8sgputoleration" => serde_json::json!({ "maxGpusPerPod": s.policy.max_gpus_per_pod }),
+        "k8srequiredteamlabel" => serde_json::json!({ "label": TEAM_LABEL }),
+        _ => serde_json::Value::Null,
+    };
+    let mut namespaces: Vec<String> = teams.iter().map(|t| t.to_string()).collect();
+    namespaces.retain(|n| !s.policy.exempt_namespaces.contains(n));
+    if p.name == "k8srequiredteamlabel" {
+        namespaces.retain(|n| !profile_teams.contains(&n.as_str()));
+    }
+    if namespaces.is_empty() {
+        return None;
+    }
+    Some(PolicyTemplateCtx {
+        name: p.name.clone(),
+        kind,
+        description: p
+            .meta
+            .get("description")
+            .and_then(|d| d.as_str())
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
+        rego: p.rego.clone(),
+        parameters_schema: p
+            .meta
+            .get("parameters")
+            .cloned()
+            .unwrap_or(serde_json::Value::Null),
+        parameters: params,
+        matches: p
+            .meta
+            .get("match")
+            .cloned()
+            .unwrap_or(serde_json::Value::Null),
+        namespaces,
+        excluded_namespaces: s.policy.exempt_namespaces.clone(),
+    })
+}
+
+/// Requested CPU of a quantity string in cores (0 when unparsable; validation ran before).
+pub fn cores(q: &str) -> f64 {
+    parse_quantity(q).unwrap_or(0.0)
+}

@@ -1,0 +1,9 @@
+//! The spec: typed model, source tracking, loading and overlay merging.
+
+pub mod load;
+pub mod model;
+pub mod schema;
+pub mod source;
+pub mod tree;
+
+pub use model::Spec;

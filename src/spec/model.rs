@@ -1,0 +1,892 @@
+//! The typed model of `ml-platform.toml`.
+//!
+//! Doc comments here become the descriptions in `schemas/ml-platform.schema.json`,
+//! which TOML editors show on hover; keep them short and user-facing.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// An ML platform: clusters, GPU node pools, teams and the Kubeflow stacks they use.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Spec {
+    pub platform: Platform,
+    pub gitops: Gitops,
+    /// Version overrides of the built-in component catalog, e.g. `kserve = "v0.15.2"`.
+    #[serde(default)]
+    pub components: Components,
+    /// Kubernetes clusters of the fleet.
+    #[serde(default)]
+    pub clusters: Vec<Cluster>,
+    /// Node pools (Cluster API MachineDeployments), GPU or CPU.
+    #[serde(default)]
+    pub node_pools: Vec<NodePool>,
+    /// Tenant teams: one namespace per team and cluster, with quotas.
+    #[serde(default)]
+    pub teams: Vec<Team>,
+    #[serde(default)]
+    pub pipelines: Pipelines,
+    #[serde(default)]
+    pub training: Training,
+    #[serde(default)]
+    pub tuning: Tuning,
+    #[serde(default)]
+    pub serving: Serving,
+    #[serde(default)]
+    pub mesh: Mesh,
+    #[serde(default)]
+    pub policy: Policy,
+    #[serde(default)]
+    pub cost: Cost,
+    #[serde(default)]
+    pub drift: Drift,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Platform {
+    /// Platform name, a DNS-1123 label; part of every object's labels.
+    pub name: String,
+    /// Base DNS domain; models are served at `<model>.<team>.<domain>`.
+    pub domain: String,
+    /// Kubernetes version of workload clusters, e.g. `v1.34.1`.
+    #[serde(default = "default_k8s")]
+    pub kubernetes_version: String,
+}
+
+fn default_k8s() -> String {
+    "v1.34.1".into()
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Gitops {
+    /// Git repository Argo CD syncs the compiled output from.
+    pub repo_url: String,
+    /// Branch, tag or commit Argo CD tracks.
+    #[serde(default = "default_revision")]
+    pub revision: String,
+    /// Folder of the compiled output inside the repository.
+    #[serde(default = "default_out_path")]
+    pub path: String,
+    /// Namespace Argo CD runs in on the management cluster.
+    #[serde(default = "default_argocd_ns")]
+    pub argocd_namespace: String,
+    /// Argo CD AppProject name (defaults to the platform name).
+    #[serde(default)]
+    pub project: Option<String>,
+}
+
+fn default_revision() -> String {
+    "main".into()
+}
+fn default_out_path() -> String {
+    "out".into()
+}
+fn default_argocd_ns() -> String {
+    "argocd".into()
+}
+
+/// Component versions; unset entries use the built-in catalog (`mlpc schema` documents it).
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Components {
+    pub istio: Option<String>,
+    pub cert_manager: Option<String>,
+    pub kfp: Option<String>,
+    pub katib: Option<String>,
+    pub kserve: Option<String>,
+    pub trainer: Option<String>,
+    pub kueue: Option<String>,
+    pub gatekeeper: Option<String>,
+    pub opencost: Option<String>,
+    pub gpu_operator: Option<String>,
+    pub cluster_api: Option<String>,
+}
+
+#[derive(
+    Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq, PartialOrd, Ord,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Provider {
+    Aws,
+    Gcp,
+    Azure,
+    Docker,
+}
+
+impl Provider {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provider::Aws => "aws",
+            Provider::Gcp => "gcp",
+            Provider::Azure => "azure",
+            Provider::Docker => "docker",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Cluster {
+    /// Cluster name, a DNS-1123 label.
+    pub name: String,
+    /// Environment; selects the overlay `environments/<environment>.toml`.
+    pub environment: String,
+    pub provider: Provider,
+    /// Cloud region (or a free label for `docker`).
+    pub region: String,
+    /// Rollout wave: wave 0 syncs first.
+    #[serde(default)]
+    pub wave: u32,
+    /// kubeconfig context used by `mlpc drift` (defaults to the cluster name).
+    #[serde(default)]
+    pub context: Option<String>,
+    /// Kubernetes API server URL Argo CD deploys to (defaults to in-cluster for a single cluster).
+    #[serde(default)]
+    pub server: Option<String>,
+    /// Extra labels for this cluster's generated Applications.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Control plane machines.
+    #[serde(default)]
+    pub control_plane: ControlPlane,
+    /// Per-cluster component version pins (win over `[components]`).
+    #[serde(default)]
+    pub components: Components,
+    /// Pod and service CIDRs.
+    #[serde(default)]
+    pub network: ClusterNetwork,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ControlPlane {
+    #[serde(default = "default_cp_replicas")]
+    pub replicas: u32,
+    /// Instance type of control plane machines (provider specific).
+    #[serde(default)]
+    pub instance_type: Option<String>,
+}
+
+impl Default for ControlPlane {
+    fn default() -> Self {
+        ControlPlane {
+            replicas: default_cp_replicas(),
+            instance_type: None,
+        }
+    }
+}
+
+fn default_cp_replicas() -> u32 {
+    3
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterNetwork {
+    #[serde(default = "default_pod_cidr")]
+    pub pod_cidr: String,
+    #[serde(default = "default_service_cidr")]
+    pub service_cidr: String,
+}
+
+impl Default for ClusterNetwork {
+    fn default() -> Self {
+        ClusterNetwork {
+            pod_cidr: default_pod_cidr(),
+            service_cidr: default_service_cidr(),
+        }
+    }
+}
+fn default_pod_cidr() -> String {
+    "192.168.0.0/16".into()
+}
+fn default_service_cidr() -> String {
+    "10.128.0.0/12".into()
+}
+
+/// A GPU model attached to every node of a pool.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Gpu {
+    /// GPU product, e.g. `nvidia-a100-80gb`, `nvidia-h100-80gb`, `nvidia-l4`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// GPUs per node.
+    pub count: u32,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct NodePool {
+    /// Pool name, a DNS-1123 label.
+    pub name: String,
+    /// Provider instance type, e.g. `p4d.24xlarge`.
+    pub instance_type: String,
+    /// GPUs per node; absent for CPU pools.
+    #[serde(default)]
+    pub gpu: Option<Gpu>,
+    /// vCPUs per node (for scale-from-zero capacity and quotas).
+    pub cpu: u32,
+    /// Memory per node in GiB.
+    pub memory_gib: u32,
+    #[serde(default)]
+    pub min_nodes: u32,
+    pub max_nodes: u32,
+    /// Spot / preemptible capacity.
+    #[serde(default)]
+    pub spot: bool,
+    /// On-demand (or spot) price of one node per hour, in `[cost] currency`.
+    pub hourly_price: f64,
+    /// Clusters this pool exists in; empty means every cluster.
+    #[serde(default)]
+    pub clusters: Vec<String>,
+    /// Extra node labels.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Team {
+    /// Team name, a DNS-1123 label; also its namespace name.
+    pub name: String,
+    /// Users (emails) with admin rights in the team namespace.
+    #[serde(default)]
+    pub owners: Vec<String>,
+    /// Users (emails) with edit rights in the team namespace.
+    #[serde(default)]
+    pub members: Vec<String>,
+    /// Clusters the team exists in; empty means every cluster.
+    #[serde(default)]
+    pub clusters: Vec<String>,
+    #[serde(default)]
+    pub quota: Quota,
+    /// GPU node pools the team's workloads may use; empty means all GPU pools.
+    #[serde(default)]
+    pub gpu_pools: Vec<String>,
+    /// Create a Kubeflow Profile (multi-user Kubeflow) instead of a plain Namespace.
+    #[serde(default)]
+    pub profile: bool,
+}
+
+/// Per-team quota, applied per cluster.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Quota {
+    /// GPUs (`requests.nvidia.com/gpu`).
+    #[serde(default)]
+    pub gpu: u32,
+    /// CPU cores, a Kubernetes quantity (`"64"`, `"500m"`).
+    #[serde(default)]
+    pub cpu: Option<Quantity>,
+    /// Memory, a Kubernetes quantity (`"256Gi"`).
+    #[serde(default)]
+    pub memory: Option<Quantity>,
+    #[serde(default)]
+    pub pods: Option<u32>,
+    /// GPUs the team may borrow from its cohort above its quota.
+    #[serde(default)]
+    pub gpu_borrowing_limit: Option<u32>,
+}
+
+/// A Kubernetes quantity, written as a string (`"64"`, `"500m"`, `"256Gi"`) or a number.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Quantity(pub String);
+
+impl<'de> Deserialize<'de> for Quantity {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            S(String),
+            I(i64),
+            F(f64),
+        }
+        Ok(Quantity(match Raw::deserialize(d)? {
+            Raw::S(s) => s,
+            Raw::I(i) => i.to_string(),
+            Raw::F(f) => f.to_string(),
+        }))
+    }
+}
+
+impl JsonSchema for Quantity {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Quantity".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A Kubernetes quantity such as \"64\", \"500m\" or \"256Gi\".",
+            "type": ["string", "integer", "number"],
+            "examples": ["64", "256Gi"]
+        })
+    }
+}
+
+/// A reference to a credential: never the credential itself.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SecretRef {
+    /// Name of the Kubernetes Secret that holds the credential.
+    pub secret_name: String,
+    /// When set, mlpc emits an ExternalSecret that fills `secret_name` from this store.
+    #[serde(default)]
+    pub external: Option<ExternalSecretRef>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ExternalSecretRef {
+    /// Name of the ClusterSecretStore.
+    pub store: String,
+    /// Key of the secret in the external store.
+    pub key: String,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Pipelines {
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    #[serde(default)]
+    pub artifact_store: ArtifactStore,
+    /// Default pipeline root, e.g. `s3://bucket/pipelines`; derived from the store when unset.
+    #[serde(default)]
+    pub pipeline_root: Option<String>,
+    /// Step caching.
+    #[serde(default = "yes")]
+    pub cache_enabled: bool,
+}
+
+impl Default for Pipelines {
+    fn default() -> Self {
+        Pipelines {
+            enabled: true,
+            artifact_store: ArtifactStore::default(),
+            pipeline_root: None,
+            cache_enabled: true,
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ArtifactStoreKind {
+    /// Amazon S3 or an S3-compatible endpoint.
+    S3,
+    /// The in-cluster object store that ships with Kubeflow Pipelines.
+    #[default]
+    InCluster,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ArtifactStore {
+    #[serde(default, rename = "type")]
+    pub kind: ArtifactStoreKind,
+    #[serde(default)]
+    pub bucket: Option<String>,
+    #[serde(default)]
+    pub region: Option<String>,
+    /// S3-compatible endpoint (host[:port]); AWS S3 when unset.
+    #[serde(default)]
+    pub endpoint: Option<String>,
+    /// Access credentials; omit to use workload identity (IRSA).
+    #[serde(default)]
+    pub credentials: Option<SecretRef>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Training {
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Kueue cohort all team ClusterQueues join (borrowing happens inside it).
+    #[serde(default = "default_cohort")]
+    pub cohort: String,
+    /// Training runtimes (ClusterTrainingRuntimes).
+    #[serde(default)]
+    pub runtimes: Vec<TrainingRuntime>,
+}
+
+impl Default for Training {
+    fn default() -> Self {
+        Training {
+            enabled: true,
+            cohort: default_cohort(),
+            runtimes: Vec::new(),
+        }
+    }
+}
+
+fn default_cohort() -> String {
+    "ml-platform".into()
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingRuntime {
+    /// Runtime name, a DNS-1123 label.
+    pub name: String,
+    /// Trainer image, e.g. `pytorch/pytorch:2.7.1-cuda12.8-cudnn9-runtime`.
+    pub image: String,
+    /// GPU node pool the runtime's pods land on.
+    pub node_pool: String,
+    /// Processes (GPUs) per node; defaults to the pool's GPUs per node.
+    #[serde(default)]
+    pub gpus_per_node: Option<u32>,
+    /// Number of nodes per job.
+    #[serde(default = "one")]
+    pub num_nodes: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Tuning {
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    #[serde(default)]
+    pub experiments: Vec<Experiment>,
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Tuning {
+            enabled: true,
+            experiments: Vec::new(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ObjectiveType {
+    Maximize,
+    Minimize,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Algorithm {
+    Random,
+    Grid,
+    Bayesianoptimization,
+    Tpe,
+    Hyperband,
+    Cmaes,
+}
+
+impl Algorithm {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Algorithm::Random => "random",
+            Algorithm::Grid => "grid",
+            Algorithm::Bayesianoptimization => "bayesianoptimization",
+            Algorithm::Tpe => "tpe",
+            Algorithm::Hyperband => "hyperband",
+            Algorithm::Cmaes => "cmaes",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Experiment {
+    /// Experiment name, a DNS-1123 label.
+    pub name: String,
+    /// Team whose namespace and quota the trials use.
+    pub team: String,
+    /// Clusters to run on; empty means every cluster of the team.
+    #[serde(default)]
+    pub clusters: Vec<String>,
+    pub objective: Objective,
+    pub algorithm: Algorithm,
+    #[serde(default = "default_max_trials")]
+    pub max_trials: u32,
+    #[serde(default = "default_parallel")]
+    pub parallel_trials: u32,
+    #[serde(default = "default_failed")]
+    pub max_failed_trials: u32,
+    /// Trial container image.
+    pub image: String,
+    /// Trial command; `${trialParameters.<name>}` placeholders are filled by Katib.
+    pub command: Vec<String>,
+    /// GPU node pool for trials (none: CPU trials).
+    #[serde(default)]
+    pub node_pool: Option<String>,
+    #[serde(default)]
+    pub gpus_per_trial: u32,
+    #[serde(default = "default_trial_cpu")]
+    pub cpu: Quantity,
+    #[serde(default = "default_trial_memory")]
+    pub memory: Quantity,
+    pub parameters: Vec<Parameter>,
+}
+
+fn default_max_trials() -> u32 {
+    12
+}
+fn default_parallel() -> u32 {
+    3
+}
+fn default_failed() -> u32 {
+    3
+}
+fn default_trial_cpu() -> Quantity {
+    Quantity("4".into())
+}
+fn default_trial_memory() -> Quantity {
+    Quantity("16Gi".into())
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Objective {
+    #[serde(rename = "type")]
+    pub kind: ObjectiveType,
+    /// Metric the trial prints, e.g. `accuracy`.
+    pub metric: String,
+    #[serde(default)]
+    pub goal: Option<f64>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ParameterType {
+    Double,
+    Int,
+    Categorical,
+    Discrete,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Parameter {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: ParameterType,
+    #[serde(default)]
+    pub min: Option<f64>,
+    #[serde(default)]
+    pub max: Option<f64>,
+    #[serde(default)]
+    pub step: Option<f64>,
+    /// Values for categorical and discrete parameters.
+    #[serde(default)]
+    pub values: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum DeploymentMode {
+    /// Knative-based serverless mode: scale to zero, revisions, canary traffic split.
+    Knative,
+    /// Plain Deployments + HPA ("RawDeployment" / "Standard"): no canary traffic split.
+    #[default]
+    Standard,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Serving {
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Default deployment mode of InferenceServices.
+    #[serde(default)]
+    pub deployment_mode: DeploymentMode,
+    #[serde(default)]
+    pub runtimes: Vec<ServingRuntime>,
+    #[serde(default)]
+    pub models: Vec<Model>,
+}
+
+impl Default for Serving {
+    fn default() -> Self {
+        Serving {
+            enabled: true,
+            deployment_mode: DeploymentMode::default(),
+            runtimes: Vec::new(),
+            models: Vec::new(),
+        }
+    }
+}
+
+/// A custom model server (ServingRuntime) for formats the KServe built-ins do not cover.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ServingRuntime {
+    pub name: String,
+    /// Model formats it serves, e.g. `["huggingface"]`.
+    pub model_formats: Vec<String>,
+    pub image: String,
+    #[serde(default)]
+    pub args: Vec<String>,
+    /// Protocols, e.g. `["v2"]`.
+    #[serde(default)]
+    pub protocols: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ScaleMetric {
+    Concurrency,
+    Rps,
+    Cpu,
+    Memory,
+}
+
+impl ScaleMetric {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScaleMetric::Concurrency => "concurrency",
+            ScaleMetric::Rps => "rps",
+            ScaleMetric::Cpu => "cpu",
+            ScaleMetric::Memory => "memory",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Model {
+    /// InferenceService name, a DNS-1123 label.
+    pub name: String,
+    /// Owning team (its namespace).
+    pub team: String,
+    /// Clusters to serve on; empty means every cluster of the team.
+    #[serde(default)]
+    pub clusters: Vec<String>,
+    /// Model format, e.g. `sklearn`, `xgboost`, `pytorch`, `huggingface`.
+    pub format: String,
+    /// ServingRuntime name; KServe picks one for the format when unset.
+    #[serde(default)]
+    pub runtime: Option<String>,
+    /// Where the model lives, e.g. `s3://bucket/models/fraud/v3`.
+    pub storage_uri: String,
+    /// Service account with access to the storage (e.g. IRSA).
+    #[serde(default)]
+    pub service_account: Option<String>,
+    #[serde(default = "one")]
+    pub min_replicas: u32,
+    #[serde(default = "default_max_replicas")]
+    pub max_replicas: u32,
+    #[serde(default = "default_scale_metric")]
+    pub scale_metric: ScaleMetric,
+    #[serde(default = "default_scale_target")]
+    pub scale_target: u32,
+    /// GPUs per replica.
+    #[serde(default)]
+    pub gpus: u32,
+    /// GPU node pool the predictor runs on.
+    #[serde(default)]
+    pub node_pool: Option<String>,
+    #[serde(default = "default_model_cpu")]
+    pub cpu: Quantity,
+    #[serde(default = "default_model_memory")]
+    pub memory: Quantity,
+    /// Deployment mode for this model (defaults to `[serving] deployment_mode`).
+    #[serde(default)]
+    pub deployment_mode: Option<DeploymentMode>,
+    /// Canary rollout of a new model version.
+    #[serde(default)]
+    pub canary: Option<Canary>,
+}
+
+fn default_max_replicas() -> u32 {
+    3
+}
+fn default_scale_metric() -> ScaleMetric {
+    ScaleMetric::Concurrency
+}
+fn default_scale_target() -> u32 {
+    10
+}
+fn default_model_cpu() -> Quantity {
+    Quantity("2".into())
+}
+fn default_model_memory() -> Quantity {
+    Quantity("8Gi".into())
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Canary {
+    /// Share of traffic (0..=100) sent to the latest revision.
+    pub percent: i64,
+    /// The new model version.
+    pub storage_uri: String,
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum MtlsMode {
+    #[default]
+    Strict,
+    Permissive,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Mesh {
+    #[serde(default)]
+    pub mtls: MtlsMode,
+    /// TLS certificate Secret of the ingress gateway (in istio-ingress).
+    #[serde(default)]
+    pub tls: Option<SecretRef>,
+    /// Namespaces always allowed to call into team namespaces.
+    #[serde(default = "default_allowed_namespaces")]
+    pub allowed_namespaces: Vec<String>,
+}
+
+impl Default for Mesh {
+    fn default() -> Self {
+        Mesh {
+            mtls: MtlsMode::Strict,
+            tls: None,
+            allowed_namespaces: default_allowed_namespaces(),
+        }
+    }
+}
+
+fn default_allowed_namespaces() -> Vec<String> {
+    vec![
+        "istio-system".into(),
+        "istio-ingress".into(),
+        "kubeflow".into(),
+        "knative-serving".into(),
+    ]
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Enforcement {
+    #[default]
+    Deny,
+    Dryrun,
+    Warn,
+}
+
+impl Enforcement {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Enforcement::Deny => "deny",
+            Enforcement::Dryrun => "dryrun",
+            Enforcement::Warn => "warn",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Gatekeeper enforcementAction of every Constraint.
+    #[serde(default)]
+    pub enforcement: Enforcement,
+    /// Image prefixes allowed in team namespaces.
+    #[serde(default)]
+    pub allowed_registries: Vec<String>,
+    /// Tags that are refused.
+    #[serde(default = "default_disallowed_tags")]
+    pub disallowed_tags: Vec<String>,
+    /// Upper bound of GPUs one pod may request.
+    #[serde(default = "default_max_gpus")]
+    pub max_gpus_per_pod: u32,
+    /// Namespaces the constraints never apply to (besides the platform's own).
+    #[serde(default)]
+    pub exempt_namespaces: Vec<String>,
+    /// Policies (file stems in `policies/`) to leave out.
+    #[serde(default)]
+    pub disabled: Vec<String>,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            enabled: true,
+            enforcement: Enforcement::Deny,
+            allowed_registries: Vec::new(),
+            disallowed_tags: default_disallowed_tags(),
+            max_gpus_per_pod: default_max_gpus(),
+            exempt_namespaces: Vec::new(),
+            disabled: Vec::new(),
+        }
+    }
+}
+
+fn default_disallowed_tags() -> Vec<String> {
+    vec!["latest".into()]
+}
+fn default_max_gpus() -> u32 {
+    8
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Cost {
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// ISO 4217 currency of every price in the spec.
+    #[serde(default = "default_currency")]
+    pub currency: String,
+    /// Hours in a billing month.
+    #[serde(default = "default_hours")]
+    pub hours_per_month: f64,
+    /// Price of one GiB of persistent storage per month.
+    #[serde(default = "default_storage_price")]
+    pub storage_gib_month: f64,
+}
+
+impl Default for Cost {
+    fn default() -> Self {
+        Cost {
+            enabled: true,
+            currency: default_currency(),
+            hours_per_month: default_hours(),
+            storage_gib_month: default_storage_price(),
+        }
+    }
+}
+
+fn default_currency() -> String {
+    "USD".into()
+}
+fn default_hours() -> f64 {
+    730.0
+}
+fn default_storage_price() -> f64 {
+    0.08
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Drift {
+    /// Fields never reported as drift.
+    #[serde(default)]
+    pub ignore: Vec<DriftIgnore>,
+    /// Seconds before a cluster that does not answer is reported unreachable.
+    #[serde(default)]
+    pub timeout_seconds: Option<u32>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DriftIgnore {
+    /// Object kind, e.g. `Deployment`.
+    pub kind: String,
+    /// JSON pointers inside the object, e.g. `/spec/replicas`.
+    pub paths: Vec<String>,
+}
