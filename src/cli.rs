@@ -87,6 +87,12 @@ pub enum Command {
         #[arg(long)]
         skip_policy_tests: bool,
     },
+    /// Compare the compiled platform of two Git revisions, object by object.
+    Diff(crate::commands::diff::DiffArgs),
+    /// Estimate the monthly cost per cluster, node pool and team.
+    Cost(crate::commands::cost::CostArgs),
+    /// Compare the compiled platform with the live clusters.
+    Drift(crate::commands::drift::DriftArgs),
     /// Print the JSON Schema of ml-platform.toml (for editors and CI).
     #[command(after_help = "Example:\n  mlpc schema > schemas/ml-platform.schema.json")]
     Schema,
@@ -158,6 +164,9 @@ pub fn run(cli: Cli) -> i32 {
             },
             style,
         ),
+        Command::Diff(args) => crate::commands::diff::run(&args, style),
+        Command::Cost(args) => crate::commands::cost::run(&args, style),
+        Command::Drift(args) => crate::commands::drift::run(&args, style),
         Command::Schema => {
             print!("{}", crate::spec::schema::schema_json());
             Ok(0)

@@ -3,3 +3,6 @@
 
 pub mod check;
 pub mod compile;
+pub mod cost;
+pub mod diff;
+pub mod drift;
