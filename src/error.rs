@@ -36,7 +36,7 @@ impl Error {
     /// Exit code contract: 1 for findings, 2 for usage and I/O.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::InvalidSpec(_) => 1,
+            Error::InvalidSpec(_) | Error::Blueprint { .. } => 1,
             _ => 2,
         }
     }

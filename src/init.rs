@@ -1,4 +1,5 @@
-//! `mlpc init`: a starter spec that validates and compiles as written.
+//! `mlpc init`: a starter spec that validates and compiles as written, with
+//! the editor schema its `#:schema` line points at.
 
 use std::path::{Path, PathBuf};
 
@@ -10,6 +11,7 @@ pub const EXAMPLE_STAGING: &str = include_str!("../environments/staging.toml");
 pub const EXAMPLE_PROD: &str = include_str!("../environments/prod.toml");
 
 pub fn write(dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
+    let schema = crate::spec::schema::schema_json();
     let files = [
         (dir.join("ml-platform.toml"), EXAMPLE_SPEC),
         (
@@ -17,6 +19,11 @@ pub fn write(dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
             EXAMPLE_STAGING,
         ),
         (dir.join("environments").join("prod.toml"), EXAMPLE_PROD),
+        // The `#:schema` lines point here, so editors complete and check offline.
+        (
+            dir.join("schemas").join("ml-platform.schema.json"),
+            schema.as_str(),
+        ),
     ];
     for (path, _) in &files {
         if path.exists() && !force {
@@ -34,12 +41,6 @@ pub fn write(dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
                 source,
             })?;
         }
-        // The example points editors at the repo's schema; a new project gets the published one.
-        let text = text.replacen(
-            "#:schema ./schemas/ml-platform.schema.json",
-            "#:schema https://mlpc.dev/schemas/ml-platform.schema.json",
-            1,
-        );
         std::fs::write(&path, text).map_err(|source| Error::Write {
             path: path.clone(),
             source,

@@ -159,12 +159,12 @@ fn quote(s: &str) -> String {
 /// Literal blocks keep text (Rego, scripts, config files) readable in reviews.
 fn literal_ok(s: &str) -> bool {
     !s.chars().any(|c| {
-        (c.is_control() && c != '\n')
+        (c.is_control() && c != '\n' && c != '\t')
             || c == '\u{feff}'
             || c == '\u{85}'
             || c == '\u{2028}'
             || c == '\u{2029}'
-    }) && !s.lines().any(|l| l.ends_with(' '))
+    }) && !s.lines().any(|l| l.ends_with(' ') || l.ends_with('\t'))
         && !s.starts_with('\n')
 }
 
@@ -308,6 +308,10 @@ mod tests {
             "|x",
             ">x",
             "?x",
+            "rule {\n\tx := 1\n}\n",
+            "\tlead\nx\n",
+            "a\t\nb\n",
+            "# c\n---\n...\n",
             "a\r\nb",
         ] {
             let v = json!({ "k": s, "list": [s] });

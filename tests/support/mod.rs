@@ -1,0 +1,83 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `../shared/schemas` beside the repository; CI always has it.
+pub fn shared_schemas() -> PathBuf {
+    let p = repo().join("..").join("shared").join("schemas");
+    assert!(
+        p.join("README.md").is_file(),
+        "../shared/schemas is missing: the schema tests need the upstream schemas beside the repo ({})",
+        p.display()
+    );
+    p
+}
+
+pub fn mlpc(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mlpc"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("MLPC_TEST_FAIL_AFTER_WRITES")
+        .output()
+        .expect("run mlpc")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Copy the example spec (spec, overlays) into a fresh temp dir.
+pub fn example_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_example_into(dir.path());
+    dir
+}
+
+pub fn copy_example_into(dir: &Path) {
+    std::fs::create_dir_all(dir.join("environments")).unwrap();
+    std::fs::copy(
+        repo().join("ml-platform.toml"),
+        dir.join("ml-platform.toml"),
+    )
+    .unwrap();
+    for e in ["staging.toml", "prod.toml"] {
+        std::fs::copy(
+            repo().join("environments").join(e),
+            dir.join("environments").join(e),
+        )
+        .unwrap();
+    }
+}
+
+/// Every file under `root` with its bytes, by `/`-separated relative path.
+pub fn read_tree(root: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
