@@ -147,3 +147,20 @@ fn init_writes_a_spec_that_validates() {
     let o = mlpc(dir.path(), &["init", "--dir", "p"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn overlay_entry_with_a_new_name_is_flagged() {
+    let dir = example_copy();
+    let staging = dir.path().join("environments/staging.toml");
+    let text = std::fs::read_to_string(&staging)
+        .unwrap()
+        .replace("name = \"vision\"", "name = \"vison\"");
+    std::fs::write(&staging, text).unwrap();
+    let o = mlpc(dir.path(), &["validate"]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("environments/staging.toml:18:8: warning[W138]"),
+        "{out}"
+    );
+    assert!(out.contains("did you mean \"vision\"?"), "{out}");
+}

@@ -130,6 +130,9 @@ pub fn validate(
             continue;
         }
         let tree = loaded.effective(env);
+        if let Some(overlay) = loaded.overlays.get(env) {
+            diags.extend(new_overlay_entries(&loaded.base, overlay, &loaded.sources));
+        }
         for (d, path) in secrets::scan(&tree) {
             diags.push(locate(&loaded.sources, &tree, d, &path));
         }
@@ -183,4 +186,62 @@ pub fn validate(
         envs,
         diagnostics: diags,
     })
+}
+
+/// W138: an overlay entry (`[[teams]] name = "vison"`) whose name matches no
+/// entry of the base is usually a typo that silently adds a half-empty entry.
+fn new_overlay_entries(base: &Node, overlay: &Node, sources: &SourceMap) -> Vec<Diagnostic> {
+    use crate::spec::tree::Value;
+    let mut out = Vec::new();
+    overlay.walk(&mut Vec::new(), &mut |path, node| {
+        let Value::Array(items) = &node.value else {
+            return;
+        };
+        let (base_node, found) = base.lookup(path);
+        if !found {
+            return;
+        }
+        let Value::Array(base_items) = &base_node.value else {
+            return;
+        };
+        let base_names: Vec<&str> = base_items
+            .iter()
+            .filter_map(|n| n.get("name").and_then(Node::as_str))
+            .collect();
+        if base_names.is_empty() {
+            return;
+        }
+        for item in items {
+            let Some(name_node) = item.get("name") else {
+                continue;
+            };
+            let Some(name) = name_node.as_str() else {
+                continue;
+            };
+            if base_names.contains(&name) {
+                continue;
+            }
+            let hint = match crate::diag::suggest(name, base_names.iter().copied()) {
+                Some(s) => {
+                    format!("did you mean \"{s}\"? An overlay entry with a new name adds an entry")
+                }
+                None => format!(
+                    "no base entry has this name (known: {}); the overlay adds a new entry",
+                    base_names.join(", ")
+                ),
+            };
+            let mut d = Diagnostic::warning(
+                "W138",
+                format!(
+                    "overlay entry `{}` named \"{name}\" matches no entry of the base spec",
+                    path_to_string(path)
+                ),
+            )
+            .with_hint(hint)
+            .at(sources.position(name_node.loc));
+            d.path = Some(path_to_string(path));
+            out.push(d);
+        }
+    });
+    out
 }

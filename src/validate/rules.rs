@@ -773,6 +773,28 @@ impl<'a> Rules<'a> {
                     path!["tuning", "experiments", i, "parallel_trials"],
                 );
             }
+            // E140: the trial command may only use declared parameters.
+            let names: Vec<&str> = e.parameters.iter().map(|p| p.name.as_str()).collect();
+            for (j, arg) in e.command.iter().enumerate() {
+                let mut rest = arg.as_str();
+                while let Some(start) = rest.find("${trialParameters.") {
+                    let after = &rest[start + "${trialParameters.".len()..];
+                    let Some(end) = after.find('}') else { break };
+                    let used = &after[..end];
+                    if !names.contains(&used) {
+                        let hint = match suggest(used, names.iter().copied()) {
+                            Some(s) => format!("did you mean `${{trialParameters.{s}}}`?"),
+                            None => format!("declared parameters: {}", names.join(", ")),
+                        };
+                        self.push(
+                            Diagnostic::error("E140", format!("experiment \"{}\": the command uses `${{trialParameters.{used}}}`, which is not a parameter", e.name))
+                                .with_hint(hint),
+                            path!["tuning", "experiments", i, "command", j],
+                        );
+                    }
+                    rest = &after[end..];
+                }
+            }
             if e.parameters.is_empty() {
                 self.push(
                     Diagnostic::error(
@@ -796,7 +818,20 @@ impl<'a> Rules<'a> {
                                 path,
                             );
                         }
-                        (Some(_), Some(_)) => {}
+                        (Some(_), Some(_)) => {
+                            if e.algorithm == Algorithm::Grid
+                                && p.kind == ParameterType::Double
+                                && p.step.is_none()
+                            {
+                                let mut path = base.clone();
+                                path.push(Seg::from("name"));
+                                self.push(
+                                    Diagnostic::error("E139", format!("experiment \"{}\": the grid algorithm needs a step for double parameter \"{}\"", e.name, p.name))
+                                        .with_hint("add `step = ...`, or use another algorithm"),
+                                    path,
+                                );
+                            }
+                        }
                         _ => self.push(
                             Diagnostic::error(
                                 "E109",
