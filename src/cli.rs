@@ -93,6 +93,14 @@ pub enum Command {
     Cost(crate::commands::cost::CostArgs),
     /// Compare the compiled platform with the live clusters.
     Drift(crate::commands::drift::DriftArgs),
+    /// Write a synthetic spec of a chosen size (benchmarks and scale tests).
+    #[command(hide = true)]
+    Synth {
+        #[arg(long, default_value_t = 25)]
+        clusters: usize,
+        #[arg(long, default_value_t = 125)]
+        teams: usize,
+    },
     /// Print the JSON Schema of ml-platform.toml (for editors and CI).
     #[command(after_help = "Example:\n  mlpc schema > schemas/ml-platform.schema.json")]
     Schema,
@@ -167,6 +175,13 @@ pub fn run(cli: Cli) -> i32 {
         Command::Diff(args) => crate::commands::diff::run(&args, style),
         Command::Cost(args) => crate::commands::cost::run(&args, style),
         Command::Drift(args) => crate::commands::drift::run(&args, style),
+        Command::Synth { clusters, teams } => {
+            print!(
+                "{}",
+                crate::synth::spec(crate::synth::Size { clusters, teams })
+            );
+            Ok(0)
+        }
         Command::Schema => {
             print!("{}", crate::spec::schema::schema_json());
             Ok(0)

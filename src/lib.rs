@@ -17,5 +17,6 @@ pub mod policies;
 pub mod render;
 pub mod report;
 pub mod spec;
+pub mod synth;
 pub mod validate;
 pub mod yaml;

@@ -49,6 +49,46 @@ pub struct PlatformPlan {
     pub clusters: Vec<ClusterPlan>,
     /// Every repository an Application of the platform pulls from (AppProject sourceRepos).
     pub source_repos: Vec<String>,
+    /// Rollout waves in order, with their clusters (the ApplicationSet's RollingSync steps).
+    pub waves: Vec<WaveCtx>,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct WaveCtx {
+    pub wave: u32,
+    /// The wave as the label value on generated Applications.
+    pub label: String,
+    /// RollingSync maxUpdate: an integer or a percentage string.
+    pub max_update: Option<serde_json::Value>,
+    pub clusters: Vec<String>,
+}
+
+/// Waves of the fleet in ascending order; clusters in spec order within a wave.
+fn waves(clusters: &[ClusterPlan], settings: &[spec::WaveSettings]) -> Vec<WaveCtx> {
+    let mut by_wave: std::collections::BTreeMap<u32, Vec<String>> =
+        std::collections::BTreeMap::new();
+    for c in clusters {
+        by_wave
+            .entry(c.cluster.wave)
+            .or_default()
+            .push(c.cluster.name.clone());
+    }
+    by_wave
+        .into_iter()
+        .map(|(wave, clusters)| WaveCtx {
+            wave,
+            label: wave.to_string(),
+            max_update: settings
+                .iter()
+                .find(|w| w.wave == wave)
+                .and_then(|w| w.max_update.as_ref())
+                .map(|q| match q.0.parse::<i64>() {
+                    Ok(n) => serde_json::Value::from(n),
+                    Err(_) => serde_json::Value::from(q.0.clone()),
+                }),
+            clusters,
+        })
+        .collect()
 }
 
 /// Installs that are not in the component catalog (they follow from the spec).
@@ -76,6 +116,10 @@ pub fn plan(v: &Validated, policies: &[PolicySource]) -> PlatformPlan {
         Some(s) => (platform_ctx(s), gitops_ctx(s)),
         None => (PlatformCtx::default(), GitopsCtx::default()),
     };
+    let waves = waves(
+        &clusters,
+        spec.map(|s| s.fleet.waves.as_slice()).unwrap_or_default(),
+    );
     let mut source_repos: Vec<String> = vec![gitops.repo_url.clone()];
     for c in &clusters {
         source_repos.extend(
@@ -98,6 +142,7 @@ pub fn plan(v: &Validated, policies: &[PolicySource]) -> PlatformPlan {
         gitops,
         clusters,
         source_repos,
+        waves,
     }
 }
 

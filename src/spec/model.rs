@@ -42,6 +42,26 @@ pub struct Spec {
     pub cost: Cost,
     #[serde(default)]
     pub drift: Drift,
+    #[serde(default)]
+    pub fleet: Fleet,
+}
+
+/// Rollout of the fleet: the generated ApplicationSet syncs clusters wave by wave.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Fleet {
+    /// Per-wave settings (waves without an entry update all their clusters at once).
+    #[serde(default)]
+    pub waves: Vec<WaveSettings>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct WaveSettings {
+    pub wave: u32,
+    /// How many clusters of the wave update at once: a count (`1`) or a share (`"25%"`).
+    #[serde(default)]
+    pub max_update: Option<Quantity>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]

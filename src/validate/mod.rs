@@ -1,6 +1,7 @@
 //! Validation: structure (schema) then semantics (rules), on every
 //! environment's merged view, reported all at once.
 
+pub mod fleet;
 pub mod names;
 pub mod rules;
 pub mod secrets;
@@ -123,6 +124,7 @@ pub fn validate(
         }
         s
     };
+    let mut trees = BTreeMap::new();
     for env in &all_envs {
         if let Some(o) = only_env
             && o != env
@@ -176,6 +178,10 @@ pub fn validate(
             }
         }
         envs.insert(env.clone(), spec);
+        trees.insert(env.clone(), tree);
+    }
+    if only_env.is_none() && !diag::has_errors(&diags) {
+        diags.extend(fleet::check(&envs, &trees, &loaded.sources));
     }
     diag::normalize(&mut diags);
     if diag::has_errors(&diags) {
