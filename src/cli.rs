@@ -93,6 +93,18 @@ pub enum Command {
     Cost(crate::commands::cost::CostArgs),
     /// Compare the compiled platform with the live clusters.
     Drift(crate::commands::drift::DriftArgs),
+    /// Write one cluster's manifests to stdout as a YAML stream (Argo CD plugin mode).
+    Render(crate::commands::render::RenderArgs),
+    /// Draw the platform: clusters by wave, pools, teams, models, layers.
+    Graph(crate::commands::graph::GraphArgs),
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Examples:\n  mlpc completions bash > /etc/bash_completion.d/mlpc\n  mlpc completions zsh > \"${fpath[1]}/_mlpc\"\n  mlpc completions fish > ~/.config/fish/completions/mlpc.fish"
+    )]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Write a synthetic spec of a chosen size (benchmarks and scale tests).
     #[command(hide = true)]
     Synth {
@@ -175,6 +187,13 @@ pub fn run(cli: Cli) -> i32 {
         Command::Diff(args) => crate::commands::diff::run(&args, style),
         Command::Cost(args) => crate::commands::cost::run(&args, style),
         Command::Drift(args) => crate::commands::drift::run(&args, style),
+        Command::Render(args) => crate::commands::render::run(&args, style),
+        Command::Graph(args) => crate::commands::graph::run(&args, style),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "mlpc", &mut std::io::stdout());
+            Ok(0)
+        }
         Command::Synth { clusters, teams } => {
             print!(
                 "{}",

@@ -289,3 +289,108 @@ fn blueprint_override_errors_name_the_template_and_line() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("not valid YAML"), "{}", stderr(&o));
 }
+
+#[test]
+fn a_blueprint_that_writes_secret_data_is_refused() {
+    let dir = example_copy();
+    let bp = dir.path().join("bp/tenancy");
+    std::fs::create_dir_all(&bp).unwrap();
+    std::fs::write(
+        bp.join("leak.yaml.j2"),
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: leak\n  namespace: vision\nstringData:\n  password: hunter2\n",
+    )
+    .unwrap();
+    let o = mlpc(dir.path(), &["compile", "--blueprints", "bp"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("never writes credentials"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!dir.path().join("out").exists());
+}
+
+#[test]
+fn symlinks_in_out_are_never_followed() {
+    let dir = example_copy();
+    let out = dir.path().join("out");
+    assert_eq!(compile_into(dir.path(), &out, &[]).status.code(), Some(0));
+    // Someone replaced a layer directory with a link to a directory outside out/.
+    let outside = dir.path().join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(outside.join("precious.txt"), "untouched\n").unwrap();
+    let layer = out.join("clusters/prod-usw2/01-mesh");
+    std::fs::remove_dir_all(&layer).unwrap();
+    std::os::unix::fs::symlink(&outside, &layer).unwrap();
+    // And a user's own link elsewhere in out/.
+    std::os::unix::fs::symlink(&outside, out.join("docs-link")).unwrap();
+    let o = compile_into(dir.path(), &out, &["--check"]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "a symlinked layer is not what the spec compiles to"
+    );
+    let o = compile_into(dir.path(), &out, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_dir(&outside).unwrap().count(),
+        1,
+        "nothing was written outside out/"
+    );
+    assert_eq!(
+        std::fs::read_to_string(outside.join("precious.txt")).unwrap(),
+        "untouched\n"
+    );
+    assert!(
+        !std::fs::symlink_metadata(&layer)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(
+        std::fs::symlink_metadata(out.join("docs-link"))
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the user's link is kept"
+    );
+    assert_eq!(
+        compile_into(dir.path(), &out, &["--check"]).status.code(),
+        Some(0)
+    );
+}
+
+#[test]
+fn concurrent_compiles_into_one_out_do_not_interleave() {
+    let dir = example_copy();
+    let out = dir.path().join("out");
+    let spawn = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_mlpc"))
+            .args(["compile", "--out", out.to_str().unwrap()])
+            .current_dir(dir.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let children: Vec<_> = (0..4).map(|_| spawn()).collect();
+    for c in children {
+        let o = c.wait_with_output().unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    assert_eq!(
+        compile_into(dir.path(), &out, &["--check"]).status.code(),
+        Some(0)
+    );
+    let leftovers = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains("mlpc-tmp"))
+        .count();
+    assert_eq!(leftovers, 0);
+}

@@ -202,13 +202,20 @@ pub fn check(objects: &[Object], policies: &Policies, opts: &CheckOptions) -> Re
     let mut findings: Vec<Finding> = objects
         .par_chunks(256)
         .flat_map_iter(|chunk| {
+            // regorus values are not shareable across threads: each chunk gets
+            // its own engines and converted parameters.
             let mut templates = policies.templates.clone();
+            let params: Vec<regorus::Value> = policies
+                .constraints
+                .iter()
+                .map(|(_, c)| policy::parameters_value(&c.parameters))
+                .collect();
             let mut out = Vec::new();
             for o in chunk {
                 if check_schemas {
                     schema_findings(&store, o, opts.strict, &mut out);
                 }
-                policy_findings(&mut templates, &policies.constraints, o, &mut out);
+                policy_findings(&mut templates, &policies.constraints, &params, o, &mut out);
             }
             out
         })
@@ -279,10 +286,12 @@ fn schema_findings(store: &SchemaStore, o: &Object, strict: bool, out: &mut Vec<
 fn policy_findings(
     templates: &mut HashMap<String, Template>,
     constraints: &[(Option<String>, Constraint)],
+    params: &[regorus::Value],
     o: &Object,
     out: &mut Vec<Finding>,
 ) {
-    for (cluster, c) in constraints {
+    let mut prepared: Option<policy::Prepared> = None;
+    for ((cluster, c), p) in constraints.iter().zip(params) {
         if cluster.is_some() && cluster != &o.cluster {
             continue;
         }
@@ -297,7 +306,10 @@ fn policy_findings(
         } else {
             Severity::Warning
         };
-        match t.evaluate(&o.value, &c.parameters) {
+        let input = prepared
+            .get_or_insert_with(|| policy::Prepared::new(&o.value))
+            .input(p);
+        match t.evaluate_input(input) {
             Ok(msgs) => {
                 for m in msgs {
                     out.push(Finding::about(

@@ -93,8 +93,13 @@ impl Template {
 
     /// Violations of `obj` under `params`, as Gatekeeper would report them.
     pub fn evaluate(&mut self, obj: &Value, params: &Value) -> Result<Vec<String>, String> {
-        let input = review(obj, params);
-        self.engine.set_input(regorus::Value::from(input));
+        self.evaluate_input(regorus::Value::from(review(obj, params)))
+    }
+
+    /// Evaluate a prepared input (see [`Prepared`]): the object is converted
+    /// to regorus' value once, however many constraints match it.
+    pub fn evaluate_input(&mut self, input: regorus::Value) -> Result<Vec<String>, String> {
+        self.engine.set_input(input);
         let result = self
             .engine
             .eval_rule(self.rule.clone())
@@ -119,6 +124,37 @@ impl Template {
             })
             .collect())
     }
+}
+
+/// An object's admission review, converted once, to combine with each
+/// matching constraint's parameters.
+pub struct Prepared {
+    review: regorus::Value,
+}
+
+impl Prepared {
+    pub fn new(obj: &Value) -> Prepared {
+        let full = review(obj, &Value::Null);
+        Prepared {
+            review: regorus::Value::from(full.get("review").cloned().unwrap_or(Value::Null)),
+        }
+    }
+
+    pub fn input(&self, params: &regorus::Value) -> regorus::Value {
+        let mut m = std::collections::BTreeMap::new();
+        m.insert(regorus::Value::from("review"), self.review.clone());
+        m.insert(regorus::Value::from("parameters"), params.clone());
+        regorus::Value::from(m)
+    }
+}
+
+/// A constraint's parameters as regorus' value (`{}` when absent).
+pub fn parameters_value(params: &Value) -> regorus::Value {
+    regorus::Value::from(if params.is_null() {
+        json!({})
+    } else {
+        params.clone()
+    })
 }
 
 /// Gatekeeper's admission input.

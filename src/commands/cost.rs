@@ -1,14 +1,492 @@
-//! `mlpc cost` (being implemented; see the issue).
+//! `mlpc cost [--base REV]`: the monthly estimate per cluster, node pool and
+//! team (the model is in `crate::cost`), and its delta against a revision.
 
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::commands::diff::{ReportFormat, print_out, report_invalid};
+use crate::compile::{Invalid, load_validated};
+use crate::cost::{self, ClusterCost, Delta, Estimate, money, signed_money};
+use crate::diff::render::Side;
 use crate::error::{Error, Result};
 use crate::report::Style;
+use crate::spec::git::GitFiles;
+use crate::spec::load::{Disk, Files};
 
 #[derive(clap::Args, Debug, Clone)]
+#[command(after_help = "Examples:
+  mlpc cost
+  mlpc cost --base origin/main --format markdown >> comment.md
+  mlpc cost --format json | jq '.estimate.clusters[].monthly'
+
+Each pool costs between min_nodes and max_nodes × hourly_price × hours_per_month;
+the estimate takes the nodes the teams' GPU and CPU quotas need within that
+range, and each team's share follows its quota. OpenCost's custom pricing in
+the compiled output is derived from the same pool prices.")]
 pub struct CostArgs {
     #[arg(long, default_value = "ml-platform.toml")]
-    pub spec: std::path::PathBuf,
+    pub spec: PathBuf,
+    /// Show the delta against this revision (a commit, branch, tag or `HEAD~1`).
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+    /// Estimate this revision instead of the working tree.
+    #[arg(long, value_name = "REV")]
+    pub head: Option<String>,
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: ReportFormat,
 }
 
-pub fn run(_args: &CostArgs, _style: Style) -> Result<i32> {
-    Err(Error::Usage("mlpc cost is not implemented yet".into()))
+struct Priced {
+    side: Side,
+    label: String,
+    result: std::result::Result<Estimate, Invalid>,
+}
+
+fn estimate_from(files: &dyn Files, spec: &Path) -> Result<std::result::Result<Estimate, Invalid>> {
+    Ok(load_validated(files, spec)?.map(|v| {
+        // Policies shape no price: plan without reading them.
+        let plan = crate::plan::plan(&v, &[]);
+        cost::estimate(&v, &plan)
+    }))
+}
+
+fn price_rev(what: &str, rev: Option<&str>, spec: &Path) -> Result<Priced> {
+    match rev {
+        Some(rev) => {
+            let files = GitFiles::open(rev)?;
+            let label = format!("{what} revision {rev} ({})", files.short_commit());
+            let result = estimate_from(&files, spec).map_err(|e| match e {
+                Error::Usage(m) => Error::Usage(format!("{label}: {m}")),
+                other => Error::Other(format!("{label}: {other}")),
+            })?;
+            Ok(Priced {
+                side: Side {
+                    rev: rev.to_string(),
+                    commit: Some(files.commit().to_string()),
+                },
+                label,
+                result,
+            })
+        }
+        None => Ok(Priced {
+            side: Side::working_tree(),
+            label: format!("{what} (working tree)"),
+            result: estimate_from(&Disk, spec)?,
+        }),
+    }
+}
+
+pub fn run(args: &CostArgs, style: Style) -> Result<i32> {
+    let (head, base) = rayon::join(
+        || price_rev("head", args.head.as_deref(), &args.spec),
+        || {
+            args.base
+                .as_deref()
+                .map(|rev| price_rev("base", Some(rev), &args.spec))
+                .transpose()
+        },
+    );
+    let (head, base) = (head?, base?);
+    let sides: Vec<&Priced> = base.iter().chain(std::iter::once(&head)).collect();
+    let invalid: Vec<(&str, &Side, &Invalid)> = sides
+        .iter()
+        .filter_map(|p| {
+            p.result
+                .as_ref()
+                .err()
+                .map(|i| (p.label.as_str(), &p.side, i))
+        })
+        .collect();
+    if !invalid.is_empty() {
+        report_invalid(&invalid, args.format, style);
+        return Ok(1);
+    }
+    let Ok(h) = &head.result else { return Ok(1) };
+    let base_view = base
+        .as_ref()
+        .and_then(|p| p.result.as_ref().ok().map(|e| (e, p.side.clone())));
+    if let Some(list) = h.mixed_currencies() {
+        eprintln!(
+            "{} clusters price in different currencies ({}); totals add them as they are",
+            style.yellow("warning:"),
+            list.join(", ")
+        );
+    }
+    let view = View {
+        head: h,
+        head_side: &head.side,
+        base: base_view,
+    };
+    let text = match args.format {
+        ReportFormat::Human => human(&view, style),
+        ReportFormat::Markdown => markdown(&view),
+        ReportFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&json(&view))
+                .map_err(|e| Error::Other(e.to_string()))?;
+            s.push('\n');
+            s
+        }
+    };
+    print_out(&text);
+    Ok(0)
+}
+
+struct View<'a> {
+    head: &'a Estimate,
+    head_side: &'a Side,
+    base: Option<(&'a Estimate, Side)>,
+}
+
+/// One line of the report: a pool, a team, the unallocated rest or a total.
+struct Line {
+    cluster: String,
+    what: &'static str,
+    name: String,
+    detail: String,
+    monthly: f64,
+    range: Option<(f64, f64)>,
+    /// The base's value of the same line (0 when it did not exist there).
+    base: Option<f64>,
+}
+
+fn cluster_lines(c: &ClusterCost) -> Vec<Line> {
+    let mut out = Vec::new();
+    let line = |what, name: &str, detail: String, monthly, range| Line {
+        cluster: c.cluster.clone(),
+        what,
+        name: name.to_string(),
+        detail,
+        monthly,
+        range,
+        base: None,
+    };
+    for p in &c.pools {
+        out.push(line(
+            "pool",
+            &p.pool,
+            format!(
+                "{} × {}{}, {} of {}–{} nodes at {}/h",
+                p.instance_type,
+                if p.unit == "gpu" {
+                    format!("{} GPU", p.units_per_node)
+                } else {
+                    format!("{} CPU", p.units_per_node)
+                },
+                if p.spot { " spot" } else { "" },
+                p.nodes,
+                p.min_nodes,
+                p.max_nodes,
+                p.hourly_price
+            ),
+            p.monthly,
+            Some((p.min_monthly, p.max_monthly)),
+        ));
+    }
+    for t in &c.teams {
+        let cpu = t
+            .cpu_quota
+            .map(|c| format!(", {} CPU", trim_num(c)))
+            .unwrap_or_default();
+        out.push(line(
+            "team",
+            &t.team,
+            format!(
+                "{} GPU{cpu} quota, {:.1}% of the cluster",
+                t.gpu_quota,
+                t.share * 100.0
+            ),
+            t.monthly,
+            None,
+        ));
+    }
+    out.push(line(
+        "unallocated",
+        "",
+        "no quota claims it".into(),
+        c.unallocated_monthly,
+        None,
+    ));
+    out.push(line(
+        "total",
+        "",
+        format!("{} h/month", trim_num(c.hours_per_month)),
+        c.monthly,
+        Some((c.min_monthly, c.max_monthly)),
+    ));
+    out
+}
+
+fn trim_num(v: f64) -> String {
+    let s = format!("{v:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+fn fleet_lines(e: &Estimate) -> Vec<Line> {
+    let mut out: Vec<Line> = e.clusters.iter().flat_map(cluster_lines).collect();
+    for t in &e.teams {
+        out.push(Line {
+            cluster: "all clusters".into(),
+            what: "team",
+            name: t.team.clone(),
+            detail: String::new(),
+            monthly: t.monthly,
+            range: None,
+            base: None,
+        });
+    }
+    out.push(Line {
+        cluster: "all clusters".into(),
+        what: "total",
+        name: String::new(),
+        detail: String::new(),
+        monthly: e.monthly,
+        range: Some((e.min_monthly, e.max_monthly)),
+        base: None,
+    });
+    out
+}
+
+/// Head lines with their base values, plus lines only the base has.
+fn lines(v: &View<'_>) -> Vec<Line> {
+    let mut head = fleet_lines(v.head);
+    let Some((base, _)) = &v.base else {
+        return head;
+    };
+    let mut base_map: BTreeMap<(String, &'static str, String), Line> = fleet_lines(base)
+        .into_iter()
+        .map(|l| ((l.cluster.clone(), l.what, l.name.clone()), l))
+        .collect();
+    for l in &mut head {
+        let b = base_map.remove(&(l.cluster.clone(), l.what, l.name.clone()));
+        l.base = Some(b.map_or(0.0, |b| b.monthly));
+    }
+    // Lines gone at head: shown with a zero estimate, before the fleet totals.
+    let fleet_start = head
+        .iter()
+        .position(|l| l.cluster == "all clusters")
+        .unwrap_or(head.len());
+    let gone: Vec<Line> = base_map
+        .into_values()
+        .map(|mut l| {
+            l.base = Some(l.monthly);
+            l.monthly = 0.0;
+            l.range = None;
+            l.detail = "removed".into();
+            l
+        })
+        .collect();
+    head.splice(fleet_start..fleet_start, gone);
+    head
+}
+
+fn delta_of(v: &View<'_>) -> Option<Delta> {
+    v.base.as_ref().map(|(b, _)| cost::delta(b, v.head))
+}
+
+fn headline(v: &View<'_>) -> String {
+    let e = v.head;
+    let cur = &e.currency;
+    let mut s = format!(
+        "{} {cur}/month (range {}–{} {cur})",
+        money(e.monthly),
+        money(e.min_monthly),
+        money(e.max_monthly)
+    );
+    if let Some(d) = delta_of(v) {
+        s.push_str(&format!(
+            ", {} {cur} against {}",
+            signed_money(d.delta_monthly),
+            v.base
+                .as_ref()
+                .map(|(_, s)| s.rev.as_str())
+                .unwrap_or_default()
+        ));
+    }
+    s
+}
+
+fn human(v: &View<'_>, style: Style) -> String {
+    let with_base = v.base.is_some();
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut header = vec![
+        "CLUSTER".to_string(),
+        "".into(),
+        "NAME".into(),
+        "MONTHLY".into(),
+        "RANGE".into(),
+    ];
+    if with_base {
+        header.push("DELTA".into());
+    }
+    header.push("DETAIL".into());
+    rows.push(header);
+    for l in lines(v) {
+        let mut r = vec![
+            l.cluster.clone(),
+            l.what.to_string(),
+            l.name.clone(),
+            money(l.monthly),
+            l.range
+                .map(|(a, b)| format!("{}–{}", money(a), money(b)))
+                .unwrap_or_default(),
+        ];
+        if with_base {
+            r.push(
+                l.base
+                    .map(|b| {
+                        let d = l.monthly - b;
+                        if cost::round2(d) == 0.0 {
+                            String::new()
+                        } else {
+                            signed_money(d)
+                        }
+                    })
+                    .unwrap_or_default(),
+            );
+        }
+        r.push(l.detail.clone());
+        rows.push(r);
+    }
+    let n = rows[0].len();
+    let mut widths = vec![0usize; n];
+    for r in &rows {
+        for (i, c) in r.iter().enumerate() {
+            widths[i] = widths[i].max(c.chars().count());
+        }
+    }
+    let numeric = |i: usize| i == 3 || i == 4 || (with_base && i == 5);
+    let mut out = String::new();
+    out.push_str(&style.bold(&format!(
+        "mlpc cost: {} ({})",
+        v.head_side.rev, v.head.currency
+    )));
+    out.push('\n');
+    for (ri, r) in rows.iter().enumerate() {
+        let mut line = String::new();
+        for (i, c) in r.iter().enumerate() {
+            let pad = widths[i].saturating_sub(c.chars().count());
+            let cell = if numeric(i) {
+                format!("{}{c}", " ".repeat(pad))
+            } else if i + 1 == n {
+                c.clone()
+            } else {
+                format!("{c}{}", " ".repeat(pad))
+            };
+            let cell = if ri > 0 && with_base && i == 5 && c.starts_with('+') {
+                style.red(&cell)
+            } else if ri > 0 && with_base && i == 5 && c.starts_with('-') {
+                style.green(&cell)
+            } else {
+                cell
+            };
+            line.push_str(&cell);
+            line.push_str("  ");
+        }
+        let line = line.trim_end().to_string();
+        out.push_str(&if ri == 0 || r[1] == "total" {
+            style.bold(&line)
+        } else {
+            line
+        });
+        out.push('\n');
+    }
+    for c in &v.head.clusters {
+        out.push_str(&style.dim(&format!(
+            "OpenCost custom pricing of {} ({}/h, from the same pools): CPU {}, RAM {}/GiB, GPU {}, spot CPU {}, spot RAM {}/GiB\n",
+            c.cluster,
+            c.currency,
+            c.opencost.cpu_hourly,
+            c.opencost.ram_gib_hourly,
+            c.opencost.gpu_hourly,
+            c.opencost.spot_cpu_hourly,
+            c.opencost.spot_ram_gib_hourly
+        )));
+    }
+    out.push_str(&style.bold(&format!("total: {}", headline(v))));
+    out.push('\n');
+    out
+}
+
+fn markdown(v: &View<'_>) -> String {
+    let with_base = v.base.is_some();
+    let cur = &v.head.currency;
+    let mut out = format!("### mlpc cost: {}\n\n", headline(v));
+    if let Some((_, side)) = &v.base {
+        out.push_str(&format!(
+            "Base `{}`{} → head {}.\n\n",
+            side.rev,
+            side.commit
+                .as_deref()
+                .map(|c| format!(" (`{}`)", &c[..7.min(c.len())]))
+                .unwrap_or_default(),
+            if v.head_side.commit.is_some() {
+                format!("`{}`", v.head_side.rev)
+            } else {
+                "the working tree".into()
+            }
+        ));
+    }
+    out.push_str(&format!(
+        "| Cluster | | Name | Monthly ({cur}) | Range ({cur}) |{} Detail |\n|:--|:--|:--|--:|--:|{}:--|\n",
+        if with_base { format!(" Delta ({cur}) |") } else { String::new() },
+        if with_base { "--:|" } else { "" }
+    ));
+    for l in lines(v) {
+        let bold = |s: String| {
+            if l.what == "total" && !s.is_empty() {
+                format!("**{s}**")
+            } else {
+                s
+            }
+        };
+        let delta = l
+            .base
+            .map(|b| {
+                let d = l.monthly - b;
+                if cost::round2(d) == 0.0 {
+                    String::new()
+                } else {
+                    signed_money(d)
+                }
+            })
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} |{} {} |\n",
+            l.cluster,
+            l.what,
+            if l.name.is_empty() {
+                String::new()
+            } else {
+                format!("`{}`", l.name)
+            },
+            bold(money(l.monthly)),
+            l.range
+                .map(|(a, b)| format!("{}–{}", money(a), money(b)))
+                .unwrap_or_default(),
+            if with_base {
+                format!(" {} |", bold(delta))
+            } else {
+                String::new()
+            },
+            l.detail.replace('|', "\\|")
+        ));
+    }
+    out.push('\n');
+    out
+}
+
+fn json(v: &View<'_>) -> serde_json::Value {
+    let mut j = serde_json::json!({
+        "head": v.head_side.rev,
+        "head_commit": v.head_side.commit,
+        "currency": v.head.currency,
+        "estimate": v.head,
+    });
+    if let (Some((b, side)), Some(obj)) = (&v.base, j.as_object_mut()) {
+        obj.insert("base".into(), serde_json::json!(side.rev));
+        obj.insert("base_commit".into(), serde_json::json!(side.commit));
+        obj.insert("base_estimate".into(), serde_json::json!(b));
+        obj.insert("delta".into(), serde_json::json!(cost::delta(b, v.head)));
+    }
+    j
 }

@@ -6,3 +6,5 @@ pub mod compile;
 pub mod cost;
 pub mod diff;
 pub mod drift;
+pub mod graph;
+pub mod render;

@@ -54,8 +54,22 @@ pub fn add_labels(obj: &mut Value, platform: &str, cluster: &str, layer: &str) {
 }
 
 impl Tree {
-    /// Add an object under `dir`; two objects may not share a file.
+    /// Add an object under `dir`; two objects may not share a file, and no
+    /// Secret with data is ever written (credentials are only referenced).
     pub fn place(&mut self, dir: &str, mut p: Placed) -> Result<()> {
+        if p.object.get("kind").and_then(Value::as_str) == Some("Secret")
+            && layout::api_group(&p.object).is_empty()
+            && ["data", "stringData"].iter().any(|k| {
+                p.object
+                    .get(*k)
+                    .is_some_and(|d| d.as_object().is_none_or(|m| !m.is_empty()))
+            })
+        {
+            return Err(Error::Blueprint {
+                template: p.template.clone(),
+                message: "renders a Secret with data; mlpc never writes credentials to Git (use an ExternalSecret)".into(),
+            });
+        }
         let name = layout::file_name(&p.object).map_err(|m| Error::Blueprint {
             template: p.template.clone(),
             message: m,

@@ -260,9 +260,16 @@ fn fill(
         }
         fs::write(&path, bytes).map_err(|e| io_write(&path, e))?;
     }
-    // Files mlpc never wrote stay, byte for byte (symlinks as symlinks).
+    // Files mlpc never wrote stay, byte for byte (symlinks as symlinks, never
+    // followed). One that stands where mlpc now writes gives way.
     for (rel, is_link) in unmanaged(out, old) {
-        if files.contains_key(&rel) {
+        let prefix = format!("{rel}/");
+        if files.contains_key(&rel)
+            || files
+                .range(prefix.clone()..)
+                .next()
+                .is_some_and(|(k, _)| k.starts_with(&prefix))
+        {
             continue;
         }
         let src = under(out, &rel)?;

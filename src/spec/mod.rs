@@ -1,5 +1,6 @@
 //! The spec: typed model, source tracking, loading and overlay merging.
 
+pub mod git;
 pub mod load;
 pub mod model;
 pub mod schema;

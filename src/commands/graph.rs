@@ -1,0 +1,216 @@
+//! `mlpc graph`: a picture of the platform (Mermaid or Graphviz dot): clusters
+//! by wave, their node pools, teams with quotas, served models, and the layers
+//! each cluster gets.
+
+use std::fmt::Write;
+use std::path::PathBuf;
+
+use crate::compile::{CompileOptions, compile};
+use crate::error::Result;
+use crate::plan::PlatformPlan;
+use crate::report::Style;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum GraphFormat {
+    Mermaid,
+    Dot,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+#[command(
+    after_help = "Examples:\n  mlpc graph > platform.mmd\n  mlpc graph --format dot | dot -Tsvg > platform.svg"
+)]
+pub struct GraphArgs {
+    #[arg(long, default_value = "ml-platform.toml")]
+    pub spec: PathBuf,
+    #[arg(long, value_enum, default_value = "mermaid")]
+    pub format: GraphFormat,
+}
+
+pub fn run(a: &GraphArgs, style: Style) -> Result<i32> {
+    let compiled = match compile(&CompileOptions {
+        spec: a.spec.clone(),
+        ..Default::default()
+    })? {
+        Ok(c) => c,
+        Err(invalid) => {
+            eprint!(
+                "{}",
+                crate::report::human(&invalid.diagnostics, Some(&invalid.sources), style)
+            );
+            return Ok(1);
+        }
+    };
+    let present: Vec<(String, Vec<String>)> = compiled
+        .plan
+        .clusters
+        .iter()
+        .map(|c| {
+            let mut layers: Vec<String> = compiled
+                .tree
+                .objects
+                .iter()
+                .filter(|o| o.cluster == c.cluster.name && o.path.starts_with("clusters/"))
+                .map(|o| o.layer.clone())
+                .collect();
+            layers.sort_by_key(|l| crate::plan::LAYERS.iter().position(|x| x == l));
+            layers.dedup();
+            (c.cluster.name.clone(), layers)
+        })
+        .collect();
+    let text = match a.format {
+        GraphFormat::Mermaid => mermaid(&compiled.plan, &present),
+        GraphFormat::Dot => dot(&compiled.plan, &present),
+    };
+    print!("{text}");
+    Ok(0)
+}
+
+fn id(parts: &[&str]) -> String {
+    parts.join("_").replace(['-', '.'], "_")
+}
+
+fn layers_of<'a>(present: &'a [(String, Vec<String>)], cluster: &str) -> &'a [String] {
+    present
+        .iter()
+        .find(|(c, _)| c == cluster)
+        .map(|(_, l)| l.as_slice())
+        .unwrap_or(&[])
+}
+
+/// Mermaid flowchart: one subgraph per wave, a node per cluster, its pools,
+/// teams and models.
+pub fn mermaid(plan: &PlatformPlan, present: &[(String, Vec<String>)]) -> String {
+    let mut s = String::from("flowchart LR\n");
+    for w in &plan.waves {
+        let _ = writeln!(s, "  subgraph wave{}[\"wave {}\"]", w.wave, w.wave);
+        for name in &w.clusters {
+            let Some(c) = plan.clusters.iter().find(|c| &c.cluster.name == name) else {
+                continue;
+            };
+            let _ = writeln!(
+                s,
+                "    {}[\"<b>{}</b><br/>{} · {} {}<br/>layers: {}\"]",
+                id(&[name]),
+                name,
+                c.cluster.environment,
+                c.cluster.provider,
+                c.cluster.region,
+                layers_of(present, name).join(", ")
+            );
+        }
+        let _ = writeln!(s, "  end");
+    }
+    for w in plan.waves.windows(2) {
+        let _ = writeln!(s, "  wave{} ==> wave{}", w[0].wave, w[1].wave);
+    }
+    for c in &plan.clusters {
+        let cid = id(&[&c.cluster.name]);
+        for p in &c.pools {
+            let gpu = p
+                .gpu
+                .as_ref()
+                .map(|g| format!(", {}× {}", g.count, g.kind))
+                .unwrap_or_default();
+            let _ = writeln!(
+                s,
+                "  {cid} --- {}([\"pool {}: {}..{} × {}{gpu}\"])",
+                id(&[&c.cluster.name, "pool", &p.name]),
+                p.name,
+                p.min_nodes,
+                p.max_nodes,
+                p.instance_type
+            );
+        }
+        for t in &c.teams {
+            let _ = writeln!(
+                s,
+                "  {cid} --- {}{{{{\"team {}: {} GPU, {} CPU, {}\"}}}}",
+                id(&[&c.cluster.name, "team", &t.name]),
+                t.name,
+                t.quota.gpu,
+                t.quota.kueue_cpu,
+                t.quota.kueue_memory
+            );
+        }
+        for m in &c.serving.models {
+            let canary = m
+                .canary_percent
+                .map(|p| format!(", canary {p}%"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                s,
+                "  {} --> {}[/\"model {} ({}{canary})\"/]",
+                id(&[&c.cluster.name, "team", &m.team]),
+                id(&[&c.cluster.name, "model", &m.name]),
+                m.name,
+                m.format
+            );
+        }
+    }
+    s
+}
+
+pub fn dot(plan: &PlatformPlan, present: &[(String, Vec<String>)]) -> String {
+    let mut s = String::from(
+        "digraph platform {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n",
+    );
+    for w in &plan.waves {
+        let _ = writeln!(
+            s,
+            "  subgraph cluster_wave{} {{\n    label=\"wave {}\";",
+            w.wave, w.wave
+        );
+        for name in &w.clusters {
+            let Some(c) = plan.clusters.iter().find(|c| &c.cluster.name == name) else {
+                continue;
+            };
+            let _ = writeln!(
+                s,
+                "    {} [label=\"{}\\n{} · {} {}\\nlayers: {}\", style=bold];",
+                id(&[name]),
+                name,
+                c.cluster.environment,
+                c.cluster.provider,
+                c.cluster.region,
+                layers_of(present, name).join(", ")
+            );
+        }
+        s.push_str("  }\n");
+    }
+    for c in &plan.clusters {
+        let cid = id(&[&c.cluster.name]);
+        for p in &c.pools {
+            let gpu = p
+                .gpu
+                .as_ref()
+                .map(|g| format!(", {}x {}", g.count, g.kind))
+                .unwrap_or_default();
+            let pid = id(&[&c.cluster.name, "pool", &p.name]);
+            let _ = writeln!(
+                s,
+                "  {pid} [shape=component, label=\"pool {}: {}..{} x {}{gpu}\"];\n  {cid} -> {pid};",
+                p.name, p.min_nodes, p.max_nodes, p.instance_type
+            );
+        }
+        for t in &c.teams {
+            let tid = id(&[&c.cluster.name, "team", &t.name]);
+            let _ = writeln!(
+                s,
+                "  {tid} [shape=folder, label=\"team {}: {} GPU\"];\n  {cid} -> {tid};",
+                t.name, t.quota.gpu
+            );
+        }
+        for m in &c.serving.models {
+            let mid = id(&[&c.cluster.name, "model", &m.name]);
+            let _ = writeln!(
+                s,
+                "  {mid} [shape=ellipse, label=\"model {}\"];\n  {} -> {mid};",
+                m.name,
+                id(&[&c.cluster.name, "team", &m.team])
+            );
+        }
+    }
+    s.push_str("}\n");
+    s
+}

@@ -1,0 +1,81 @@
+//! `mlpc render --cluster NAME`: one cluster's manifests as a single YAML
+//! stream on stdout, for Argo CD config management plugins (teams that do not
+//! commit `out/` let Argo CD run mlpc at sync time).
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use crate::compile::{CompileOptions, compile};
+use crate::error::{Error, Result};
+use crate::report::Style;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Scope {
+    /// The objects of the workload cluster (`clusters/<cluster>/`).
+    Workload,
+    /// The cluster's Argo CD Applications and Cluster API objects (management cluster).
+    Management,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+#[command(
+    after_help = "Examples:\n  mlpc render --cluster prod-usw2 | kubectl apply --dry-run=server -f -\n  mlpc render --cluster prod-usw2 --scope management"
+)]
+pub struct RenderArgs {
+    #[arg(long, default_value = "ml-platform.toml")]
+    pub spec: PathBuf,
+    #[arg(long)]
+    pub cluster: String,
+    #[arg(long, value_enum, default_value = "workload")]
+    pub scope: Scope,
+    #[arg(long)]
+    pub blueprints: Option<PathBuf>,
+}
+
+pub fn run(a: &RenderArgs, style: Style) -> Result<i32> {
+    let compiled = match compile(&CompileOptions {
+        spec: a.spec.clone(),
+        blueprints: a.blueprints.clone(),
+        clusters: vec![a.cluster.clone()],
+    })? {
+        Ok(c) => c,
+        Err(invalid) => {
+            // stdout is the manifest stream: findings go to stderr.
+            eprint!(
+                "{}",
+                crate::report::human(&invalid.diagnostics, Some(&invalid.sources), style)
+            );
+            return Ok(1);
+        }
+    };
+    let prefixes: Vec<String> = match a.scope {
+        Scope::Workload => vec![format!("clusters/{}/", a.cluster)],
+        Scope::Management => vec![
+            format!("management/{}/", a.cluster),
+            format!("management/argocd/{}/", a.cluster),
+        ],
+    };
+    let mut files: Vec<&String> = compiled
+        .tree
+        .files
+        .keys()
+        .filter(|k| {
+            prefixes.iter().any(|p| k.starts_with(p.as_str())) && !k.ends_with("kustomization.yaml")
+        })
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(Error::Usage(format!(
+            "cluster {} has no {:?} objects",
+            a.cluster, a.scope
+        )));
+    }
+    let mut out = std::io::stdout().lock();
+    for (i, f) in files.iter().enumerate() {
+        if i > 0 {
+            let _ = out.write_all(b"---\n");
+        }
+        let _ = out.write_all(&compiled.tree.files[*f]);
+    }
+    Ok(0)
+}

@@ -1,0 +1,444 @@
+//! Monthly cost estimates: one model for `mlpc cost` and the cost delta of
+//! `mlpc diff`, built on the node-pool prices of the plan, the very
+//! [`PoolCtx`] list from which `plan::cost::pricing` derives OpenCost's
+//! custom pricing in the compiled output (one source of truth).
+//!
+//! Per cluster and node pool:
+//! - the range: `min_nodes` and `max_nodes` × `hourly_price` × `hours_per_month`;
+//! - the estimate: the nodes the teams' quotas need, within that range. A GPU
+//!   pool's demand is the GPUs the teams' Kueue flavor quotas put on it (the
+//!   numbers the ClusterQueues get); a CPU pool's is the teams' CPU quota,
+//!   spread over the CPU pools by capacity. Nodes = ⌈demand / per node⌉,
+//!   clamped to `[min_nodes, max_nodes]`.
+//!
+//! Each team's share of a pool follows its part of the demand (GPU quota on
+//! GPU pools, CPU quota on CPU pools), over the larger of the demand and the
+//! estimated capacity; what no quota claims is `unallocated` (minimum nodes,
+//! headroom, the platform's own components).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::plan::{ClusterPlan, PlatformPlan, PoolCtx};
+use crate::validate::Validated;
+use crate::validate::names::parse_quantity;
+
+/// Hours in a month when the spec does not say (365 × 24 / 12).
+pub const DEFAULT_HOURS: f64 = 730.0;
+
+/// The estimate for a whole platform (or the selected clusters).
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Estimate {
+    pub currency: String,
+    /// Sum of the clusters' minimum (every pool at `min_nodes`).
+    pub min_monthly: f64,
+    /// Sum of the clusters' estimates.
+    pub monthly: f64,
+    /// Sum of the clusters' maximum (every pool at `max_nodes`).
+    pub max_monthly: f64,
+    pub unallocated_monthly: f64,
+    /// Each team's share, summed over the clusters, by team name.
+    pub teams: Vec<TeamTotal>,
+    pub clusters: Vec<ClusterCost>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct TeamTotal {
+    pub team: String,
+    pub monthly: f64,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ClusterCost {
+    pub cluster: String,
+    pub environment: String,
+    pub currency: String,
+    pub hours_per_month: f64,
+    pub min_monthly: f64,
+    pub monthly: f64,
+    pub max_monthly: f64,
+    pub unallocated_monthly: f64,
+    pub pools: Vec<PoolCost>,
+    pub teams: Vec<TeamCost>,
+    /// The hourly unit prices of OpenCost's custom pricing for this cluster,
+    /// exactly as compiled (derived from the same pools).
+    pub opencost: OpenCostPrices,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct OpenCostPrices {
+    pub cpu_hourly: String,
+    pub ram_gib_hourly: String,
+    pub gpu_hourly: String,
+    pub spot_cpu_hourly: String,
+    pub spot_ram_gib_hourly: String,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct PoolCost {
+    pub pool: String,
+    pub instance_type: String,
+    pub hourly_price: f64,
+    pub spot: bool,
+    /// `gpu` for GPU pools (demand in GPUs), `cpu` otherwise (demand in cores).
+    pub unit: &'static str,
+    pub units_per_node: f64,
+    /// GPUs or cores the teams' quotas ask of this pool.
+    pub demand: f64,
+    pub min_nodes: u32,
+    pub max_nodes: u32,
+    /// Nodes the estimate assumes.
+    pub nodes: u32,
+    pub min_monthly: f64,
+    pub monthly: f64,
+    pub max_monthly: f64,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct TeamCost {
+    pub team: String,
+    pub gpu_quota: u32,
+    /// CPU quota in cores, when the team has one.
+    pub cpu_quota: Option<f64>,
+    pub monthly: f64,
+    /// Fraction of the cluster's estimate (0..=1).
+    pub share: f64,
+}
+
+/// Estimate every cluster of a compiled (or only planned) spec.
+pub fn estimate(validated: &Validated, plan: &PlatformPlan) -> Estimate {
+    let clusters = plan
+        .clusters
+        .iter()
+        .map(|cp| {
+            let (currency, hours) = match validated.spec_for_cluster(&cp.cluster.name) {
+                Some((s, _)) => (s.cost.currency.clone(), s.cost.hours_per_month),
+                None => (cp.cost.currency.clone(), DEFAULT_HOURS),
+            };
+            cluster_cost(cp, &currency, hours)
+        })
+        .collect();
+    Estimate::from_clusters(clusters)
+}
+
+impl Estimate {
+    /// Totals over `clusters`.
+    pub fn from_clusters(clusters: Vec<ClusterCost>) -> Estimate {
+        let mut teams: BTreeMap<String, f64> = BTreeMap::new();
+        for c in &clusters {
+            for t in &c.teams {
+                *teams.entry(t.team.clone()).or_default() += t.monthly;
+            }
+        }
+        let sum = |f: fn(&ClusterCost) -> f64| round2(clusters.iter().map(f).sum());
+        Estimate {
+            currency: clusters
+                .first()
+                .map(|c| c.currency.clone())
+                .unwrap_or_else(|| "USD".into()),
+            min_monthly: sum(|c| c.min_monthly),
+            monthly: sum(|c| c.monthly),
+            max_monthly: sum(|c| c.max_monthly),
+            unallocated_monthly: sum(|c| c.unallocated_monthly),
+            teams: teams
+                .into_iter()
+                .map(|(team, monthly)| TeamTotal {
+                    team,
+                    monthly: round2(monthly),
+                })
+                .collect(),
+            clusters,
+        }
+    }
+
+    /// Only the named clusters (all when `only` is empty).
+    pub fn only(self, only: &[String]) -> Estimate {
+        if only.is_empty() {
+            return self;
+        }
+        Estimate::from_clusters(
+            self.clusters
+                .into_iter()
+                .filter(|c| only.contains(&c.cluster))
+                .collect(),
+        )
+    }
+
+    /// Currencies of the clusters, when they disagree (the totals then mix them).
+    pub fn mixed_currencies(&self) -> Option<Vec<String>> {
+        let mut all: Vec<String> = self.clusters.iter().map(|c| c.currency.clone()).collect();
+        all.sort();
+        all.dedup();
+        (all.len() > 1).then_some(all)
+    }
+}
+
+fn is_gpu_pool(p: &PoolCtx) -> bool {
+    p.gpu.as_ref().is_some_and(|g| g.count > 0)
+}
+
+/// The estimate of one cluster.
+pub fn cluster_cost(cp: &ClusterPlan, currency: &str, hours: f64) -> ClusterCost {
+    let hours = if hours.is_finite() && hours > 0.0 {
+        hours
+    } else {
+        DEFAULT_HOURS
+    };
+    // Team demand per pool (GPUs on GPU pools, cores on CPU pools).
+    let cpu_weights: Vec<f64> = cp
+        .pools
+        .iter()
+        .map(|p| {
+            if is_gpu_pool(p) {
+                0.0
+            } else {
+                f64::from(p.cpu) * f64::from(p.max_nodes)
+            }
+        })
+        .collect();
+    let cpu_weight_sum: f64 = cpu_weights.iter().sum();
+    let team_cpu: Vec<Option<f64>> = cp
+        .teams
+        .iter()
+        .map(|t| {
+            if t.quota.has_cpu {
+                parse_quantity(&t.quota.cpu)
+            } else {
+                None
+            }
+        })
+        .collect();
+    // units[team][pool]
+    let units: Vec<Vec<f64>> = cp
+        .teams
+        .iter()
+        .zip(&team_cpu)
+        .map(|(t, cpu)| {
+            cp.pools
+                .iter()
+                .zip(&cpu_weights)
+                .map(|(p, w)| {
+                    if is_gpu_pool(p) {
+                        t.gpu_flavors
+                            .iter()
+                            .filter(|f| f.flavor == p.flavor)
+                            .map(|f| f.gpu as f64)
+                            .sum()
+                    } else if cpu_weight_sum > 0.0 {
+                        cpu.unwrap_or(0.0) * w / cpu_weight_sum
+                    } else {
+                        0.0
+                    }
+                })
+                .collect()
+        })
+        .collect();
+
+    let mut team_monthly = vec![0.0; cp.teams.len()];
+    let pools: Vec<PoolCost> = cp
+        .pools
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let gpu = is_gpu_pool(p);
+            let per_node = if gpu {
+                f64::from(p.gpu.as_ref().map_or(0, |g| g.count))
+            } else {
+                f64::from(p.cpu)
+            };
+            let demand: f64 = units.iter().map(|u| u[i]).sum();
+            let needed = if per_node > 0.0 {
+                // Shave float noise so 16 GPUs on 8-GPU nodes is 2 nodes, not 3.
+                ((demand / per_node) - 1e-9).ceil().max(0.0)
+            } else {
+                0.0
+            };
+            let min_nodes = p.min_nodes.min(p.max_nodes);
+            let nodes = (needed.min(f64::from(u32::MAX)) as u32).clamp(min_nodes, p.max_nodes);
+            let month = |n: u32| f64::from(n) * p.hourly_price * hours;
+            let monthly = month(nodes);
+            let denom = demand.max(f64::from(nodes) * per_node);
+            if denom > 0.0 {
+                for (t, u) in units.iter().enumerate() {
+                    team_monthly[t] += monthly * u[i] / denom;
+                }
+            }
+            PoolCost {
+                pool: p.name.clone(),
+                instance_type: p.instance_type.clone(),
+                hourly_price: p.hourly_price,
+                spot: p.spot,
+                unit: if gpu { "gpu" } else { "cpu" },
+                units_per_node: per_node,
+                demand: round2(demand),
+                min_nodes: p.min_nodes,
+                max_nodes: p.max_nodes,
+                nodes,
+                min_monthly: round2(month(p.min_nodes)),
+                monthly: round2(monthly),
+                max_monthly: round2(month(p.max_nodes)),
+            }
+        })
+        .collect();
+
+    let monthly: f64 = pools.iter().map(|p| p.monthly).sum();
+    let teams: Vec<TeamCost> = cp
+        .teams
+        .iter()
+        .zip(&team_cpu)
+        .zip(&team_monthly)
+        .map(|((t, cpu), m)| TeamCost {
+            team: t.name.clone(),
+            gpu_quota: t.quota.gpu,
+            cpu_quota: *cpu,
+            monthly: round2(*m),
+            share: if monthly > 0.0 {
+                (m / monthly * 10_000.0).round() / 10_000.0
+            } else {
+                0.0
+            },
+        })
+        .collect();
+    let allocated: f64 = team_monthly.iter().sum();
+    ClusterCost {
+        cluster: cp.cluster.name.clone(),
+        environment: cp.cluster.environment.clone(),
+        currency: currency.to_string(),
+        hours_per_month: hours,
+        min_monthly: round2(pools.iter().map(|p| p.min_monthly).sum()),
+        monthly: round2(monthly),
+        max_monthly: round2(pools.iter().map(|p| p.max_monthly).sum()),
+        unallocated_monthly: round2((monthly - allocated).max(0.0)),
+        pools,
+        teams,
+        opencost: OpenCostPrices {
+            cpu_hourly: cp.cost.cpu_hourly.clone(),
+            ram_gib_hourly: cp.cost.ram_gib_hourly.clone(),
+            gpu_hourly: cp.cost.gpu_hourly.clone(),
+            spot_cpu_hourly: cp.cost.spot_cpu_hourly.clone(),
+            spot_ram_gib_hourly: cp.cost.spot_ram_gib_hourly.clone(),
+        },
+    }
+}
+
+/// Base versus head.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Delta {
+    pub currency: String,
+    pub base_monthly: f64,
+    pub head_monthly: f64,
+    pub delta_monthly: f64,
+    pub base_min_monthly: f64,
+    pub base_max_monthly: f64,
+    pub head_min_monthly: f64,
+    pub head_max_monthly: f64,
+    /// Clusters whose estimate changed, by name.
+    pub clusters: Vec<LineDelta>,
+    /// Teams whose share changed, by name.
+    pub teams: Vec<LineDelta>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct LineDelta {
+    pub name: String,
+    pub base_monthly: f64,
+    pub head_monthly: f64,
+    pub delta_monthly: f64,
+}
+
+fn line_deltas(base: &[(String, f64)], head: &[(String, f64)]) -> Vec<LineDelta> {
+    let mut all: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
+    for (n, v) in base {
+        all.entry(n).or_default().0 += v;
+    }
+    for (n, v) in head {
+        all.entry(n).or_default().1 += v;
+    }
+    all.into_iter()
+        .map(|(name, (b, h))| LineDelta {
+            name: name.to_string(),
+            base_monthly: round2(b),
+            head_monthly: round2(h),
+            delta_monthly: round2(h - b),
+        })
+        .filter(|d| d.delta_monthly != 0.0)
+        .collect()
+}
+
+pub fn delta(base: &Estimate, head: &Estimate) -> Delta {
+    let clusters = |e: &Estimate| -> Vec<(String, f64)> {
+        e.clusters
+            .iter()
+            .map(|c| (c.cluster.clone(), c.monthly))
+            .collect()
+    };
+    let teams = |e: &Estimate| -> Vec<(String, f64)> {
+        e.teams
+            .iter()
+            .map(|t| (t.team.clone(), t.monthly))
+            .collect()
+    };
+    Delta {
+        currency: head.currency.clone(),
+        base_monthly: base.monthly,
+        head_monthly: head.monthly,
+        delta_monthly: round2(head.monthly - base.monthly),
+        base_min_monthly: base.min_monthly,
+        base_max_monthly: base.max_monthly,
+        head_min_monthly: head.min_monthly,
+        head_max_monthly: head.max_monthly,
+        clusters: line_deltas(&clusters(base), &clusters(head)),
+        teams: line_deltas(&teams(base), &teams(head)),
+    }
+}
+
+/// Cents; `-0.0` becomes `0.0`.
+pub fn round2(v: f64) -> f64 {
+    let r = (v * 100.0).round() / 100.0;
+    if r == 0.0 { 0.0 } else { r }
+}
+
+/// `12,345.67`.
+pub fn money(v: f64) -> String {
+    let v = round2(v);
+    let s = format!("{:.2}", v.abs());
+    let (int, frac) = s.split_once('.').unwrap_or((&s, "00"));
+    let mut grouped = String::new();
+    for (i, ch) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    let sign = if v < 0.0 { "-" } else { "" };
+    format!("{sign}{grouped}.{frac}")
+}
+
+/// `+1,234.50`, `-12.00`, `±0.00`.
+pub fn signed_money(v: f64) -> String {
+    let v = round2(v);
+    if v > 0.0 {
+        format!("+{}", money(v))
+    } else if v < 0.0 {
+        money(v)
+    } else {
+        "±0.00".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_formats() {
+        assert_eq!(money(0.0), "0.00");
+        assert_eq!(money(1234567.891), "1,234,567.89");
+        assert_eq!(money(-999.5), "-999.50");
+        assert_eq!(money(100.0), "100.00");
+        assert_eq!(signed_money(12.0), "+12.00");
+        assert_eq!(signed_money(-0.001), "±0.00");
+        assert_eq!(signed_money(-1000.0), "-1,000.00");
+    }
+}
