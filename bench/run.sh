@@ -14,12 +14,13 @@ work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 runs=5; sizes="1 2 4 8"
 if [ $quick = 1 ]; then runs=1; sizes="1"; fi
 
-# median wall seconds and max RSS KiB of a command over $runs runs
+# median wall seconds and max RSS KiB of a shell snippet over $runs runs
+# (one warm-up run first; the snippet runs under `bash -c`, ~2 ms of overhead)
 measure() {
-  local times=() rss=0
-  for _ in $(seq "$runs"); do
-    "$@" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; return 1; }
-    /usr/bin/time -f "%e %M" -o "$work/t" "$@" >/dev/null 2>&1
+  local cmd="$1" n="${2:-$runs}" times=() rss=0
+  bash -c "$cmd" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; return 1; }
+  for _ in $(seq "$n"); do
+    /usr/bin/time -f "%e %M" -o "$work/t" bash -c "$cmd" >/dev/null 2>&1
     read -r s k < "$work/t"; times+=("$s"); [ "$k" -gt "$rss" ] && rss=$k
   done
   printf '%s\n' "${times[@]}" | sort -g | awk -v r="$rss" '{a[NR]=$1} END {print a[int((NR+1)/2)], r}'
@@ -28,8 +29,7 @@ measure() {
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); runs per figure: $runs"
 echo
 # The example: cold compile into an empty directory, and a no-op recompile.
-cold_example() { rm -rf "$work/ex"; "$bin" compile --out "$work/ex"; }
-read -r ex_s ex_kb < <(measure cold_example)
+read -r ex_s ex_kb < <(measure "rm -rf '$work/ex' && '$bin' compile --out '$work/ex'")
 "$bin" compile --out "$work/ex" >/dev/null
 before=$(find "$work/ex" -type f -printf '%p %T@\n' | sort | md5sum)
 noop=$("$bin" compile --out "$work/ex")
@@ -43,12 +43,9 @@ xs=(); ys=()
 for s in $sizes; do
   c=$((25*s)); t=$((125*s)); d="$work/s$s"; mkdir -p "$d"
   "$bin" synth --clusters "$c" --teams "$t" > "$d/ml-platform.toml"
-  cold() { rm -rf "$d/out"; "$bin" compile --spec "$d/ml-platform.toml" --out "$d/out"; }
-  read -r secs kb < <(measure cold)
-  cold >/dev/null
+  read -r secs kb < <(measure "rm -rf '$d/out' && '$bin' compile --spec '$d/ml-platform.toml' --out '$d/out'")
   objects=$(find "$d/out" -name '*.yaml' ! -name kustomization.yaml | wc -l)
-  kz() { for cl in "$d"/out/clusters/*/; do kubectl kustomize "$cl" >/dev/null; done; }
-  read -r ksecs _ < <(runs=1 measure kz)
+  read -r ksecs _ < <(measure "for cl in '$d'/out/clusters/*/; do kubectl kustomize \"\$cl\" >/dev/null; done" 1)
   printf '| %sx | %s | %s | %s | %.3f s | %.0f MiB | %.2f s | %.1fx |\n' "$s" "$c" "$t" "$objects" "$secs" "$((kb/1024))" "$ksecs" "$(echo "$ksecs/$secs" | bc -l)"
   xs+=("$s"); ys+=("$secs")
 done

@@ -18,6 +18,9 @@ use crate::report::{self, Style};
     long_about = None,
 )]
 pub struct Cli {
+    /// Trace the pipeline on stderr (stage timings, inputs read).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -93,6 +96,9 @@ pub enum Command {
     Cost(crate::commands::cost::CostArgs),
     /// Compare the compiled platform with the live clusters.
     Drift(crate::commands::drift::DriftArgs),
+    /// Fleet rollouts: the waves, their clusters and what each wave changes.
+    #[command(subcommand)]
+    Rollout(crate::commands::rollout::RolloutCommand),
     /// Write one cluster's manifests to stdout as a YAML stream (Argo CD plugin mode).
     Render(crate::commands::render::RenderArgs),
     /// Draw the platform: clusters by wave, pools, teams, models, layers.
@@ -143,6 +149,7 @@ pub fn main() -> i32 {
 }
 
 pub fn run(cli: Cli) -> i32 {
+    crate::trace::set_level(cli.verbose);
     let style = Style::detect();
     let result = match cli.command {
         Command::Validate { spec, env, format } => validate(&spec, env.as_deref(), format, style),
@@ -187,6 +194,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Diff(args) => crate::commands::diff::run(&args, style),
         Command::Cost(args) => crate::commands::cost::run(&args, style),
         Command::Drift(args) => crate::commands::drift::run(&args, style),
+        Command::Rollout(cmd) => crate::commands::rollout::run(&cmd, style),
         Command::Render(args) => crate::commands::render::run(&args, style),
         Command::Graph(args) => crate::commands::graph::run(&args, style),
         Command::Completions { shell } => {
@@ -248,6 +256,9 @@ fn validate(spec: &Path, env: Option<&str>, format: Format, style: Style) -> Res
         Ok(loaded) => match crate::validate::validate(loaded, env) {
             Ok(v) => {
                 print_findings(&v.diagnostics, Some(&v.loaded.sources), format, style);
+                if format == Format::Human {
+                    println!("next: mlpc compile (writes out/), then mlpc check --schemas DIR");
+                }
                 Ok(0)
             }
             Err(rejected) => {

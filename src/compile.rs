@@ -78,7 +78,7 @@ pub fn compile_with(
     blueprints: Blueprints,
     only: &[String],
 ) -> Result<std::result::Result<Compiled, Invalid>> {
-    let validated = match load_validated(files, spec)? {
+    let validated = match crate::trace::stage("load + validate", || load_validated(files, spec))? {
         Ok(v) => v,
         Err(invalid) => return Ok(Err(invalid)),
     };
@@ -94,9 +94,28 @@ pub fn compile_with(
             )));
         }
     }
-    let plan = plan::plan(&validated, &policy_set.policies);
+    crate::trace::log(|| {
+        let inputs: Vec<&str> = validated
+            .loaded
+            .inputs()
+            .map(|f| f.display.as_str())
+            .collect();
+        format!(
+            "inputs: {}; {} policies",
+            inputs.join(", "),
+            policy_set.policies.len()
+        )
+    });
+    let plan = crate::trace::stage("plan", || plan::plan(&validated, &policy_set.policies));
     let renderer = Renderer::new(blueprints);
-    let tree = build_tree(&renderer, &plan, only)?;
+    let tree = crate::trace::stage("render + emit", || build_tree(&renderer, &plan, only))?;
+    crate::trace::log(|| {
+        format!(
+            "{} objects in {} files",
+            tree.objects.len(),
+            tree.files.len()
+        )
+    });
     let lock = make_lock(&validated, &policy_set, &renderer.blueprints, &tree);
     let mut tree = tree;
     tree.files.insert(LOCK_FILE.to_string(), lock.to_bytes());

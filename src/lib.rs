@@ -21,5 +21,6 @@ pub mod render;
 pub mod report;
 pub mod spec;
 pub mod synth;
+pub mod trace;
 pub mod validate;
 pub mod yaml;

@@ -142,7 +142,10 @@ fn scalar(v: &Value, indent: usize) -> String {
 }
 
 fn string(s: &str, indent: usize) -> String {
-    if s.contains('\n') && literal_ok(s) {
+    // Only under a key or list item: a literal block at indent 0 (a document
+    // that is one string, or the `yaml` filter's inline scalar) would leave its
+    // lines unindented, where `---` / `...` end the document.
+    if indent > 0 && s.contains('\n') && literal_ok(s) {
         return literal(s, indent);
     }
     if is_plain_safe(s) {

@@ -20,3 +20,29 @@ fn example_spec_points_editors_at_the_schema() {
     .unwrap();
     assert!(spec.starts_with("#:schema ./schemas/ml-platform.schema.json\n"));
 }
+
+#[test]
+fn every_field_has_a_description_for_editors() {
+    let schema = mlpc::spec::schema::schema_value();
+    let mut missing = Vec::new();
+    let mut visit = |name: &str, node: &serde_json::Value| {
+        for (k, v) in node
+            .get("properties")
+            .and_then(|p| p.as_object())
+            .into_iter()
+            .flatten()
+        {
+            if v.get("description").is_none() {
+                missing.push(format!("{name}.{k}"));
+            }
+        }
+    };
+    visit("Spec", &schema);
+    for (name, def) in schema["$defs"].as_object().unwrap() {
+        visit(name, def);
+    }
+    assert!(
+        missing.is_empty(),
+        "fields without a doc comment: {missing:?}"
+    );
+}

@@ -71,7 +71,9 @@ pub fn run(opts: &CompileOptions, out: &Path, check_only: bool, style: Style) ->
     let fail_after = std::env::var("MLPC_TEST_FAIL_AFTER_WRITES")
         .ok()
         .and_then(|v| v.parse().ok());
-    let report = write::write(out, &files, &WriteOptions { fail_after })?;
+    let report = crate::trace::stage("write", || {
+        write::write(out, &files, &WriteOptions { fail_after })
+    })?;
     let objects = compiled.tree.objects.len();
     let clusters = compiled.plan.clusters.len();
     if report.unchanged {

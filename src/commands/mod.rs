@@ -8,3 +8,4 @@ pub mod diff;
 pub mod drift;
 pub mod graph;
 pub mod render;
+pub mod rollout;

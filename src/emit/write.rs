@@ -244,22 +244,39 @@ fn fill(
     opts: &WriteOptions,
 ) -> Result<()> {
     fs::create_dir_all(tmp).map_err(|e| io_write(tmp, e))?;
-    let mut created: BTreeSet<PathBuf> = BTreeSet::new();
-    for (n, (rel, bytes)) in files.iter().enumerate() {
-        if opts.fail_after.is_some_and(|limit| n >= limit) {
-            return Err(io_write(
-                &tmp.join(rel),
-                std::io::Error::other("injected failure (test hook)"),
-            ));
-        }
+    // Directories first (sequentially, parents before children), then the
+    // files in parallel: creating a file is a metadata round trip that
+    // dominates a large compile, and it overlaps well across threads.
+    let mut dirs: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut jobs: Vec<(PathBuf, &Vec<u8>)> = Vec::with_capacity(files.len());
+    for (rel, bytes) in files {
         let path = under(tmp, rel)?;
-        if let Some(dir) = path.parent()
-            && created.insert(dir.to_path_buf())
-        {
-            fs::create_dir_all(dir).map_err(|e| io_write(dir, e))?;
+        if let Some(dir) = path.parent() {
+            dirs.insert(dir.to_path_buf());
         }
-        fs::write(&path, bytes).map_err(|e| io_write(&path, e))?;
+        jobs.push((path, bytes));
     }
+    for dir in &dirs {
+        fs::create_dir_all(dir).map_err(|e| io_write(dir, e))?;
+    }
+    let written = std::sync::atomic::AtomicUsize::new(0);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(8)
+        .build()
+        .map_err(|e| Error::Other(format!("cannot start writer threads: {e}")))?;
+    pool.install(|| {
+        use rayon::prelude::*;
+        jobs.par_iter().try_for_each(|(path, bytes)| {
+            let n = written.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            if opts.fail_after.is_some_and(|limit| n >= limit) {
+                return Err(io_write(
+                    path,
+                    std::io::Error::other("injected failure (test hook)"),
+                ));
+            }
+            fs::write(path, bytes).map_err(|e| io_write(path, e))
+        })
+    })?;
     // Files mlpc never wrote stay, byte for byte (symlinks as symlinks, never
     // followed). One that stands where mlpc now writes gives way.
     for (rel, is_link) in unmanaged(out, old) {

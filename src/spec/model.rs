@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Spec {
+    /// The platform: name, domain, Kubernetes version.
     pub platform: Platform,
+    /// Where Argo CD syncs the compiled output from.
     pub gitops: Gitops,
     /// Version overrides of the built-in component catalog, e.g. `kserve = "v0.15.2"`.
     #[serde(default)]
@@ -27,22 +29,31 @@ pub struct Spec {
     #[serde(default)]
     pub teams: Vec<Team>,
     #[serde(default)]
+    /// Kubeflow Pipelines.
     pub pipelines: Pipelines,
     #[serde(default)]
+    /// Kubeflow Trainer and Kueue.
     pub training: Training,
     #[serde(default)]
+    /// Katib hyperparameter tuning.
     pub tuning: Tuning,
     #[serde(default)]
+    /// KServe model serving.
     pub serving: Serving,
     #[serde(default)]
+    /// Istio service mesh settings.
     pub mesh: Mesh,
     #[serde(default)]
+    /// Gatekeeper policies and their parameters.
     pub policy: Policy,
     #[serde(default)]
+    /// Cost settings (OpenCost and `mlpc cost`).
     pub cost: Cost,
     #[serde(default)]
+    /// Drift detection settings (`mlpc drift`).
     pub drift: Drift,
     #[serde(default)]
+    /// Rollout of changes across the fleet, wave by wave.
     pub fleet: Fleet,
 }
 
@@ -58,6 +69,7 @@ pub struct Fleet {
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct WaveSettings {
+    /// The wave these settings apply to.
     pub wave: u32,
     /// How many clusters of the wave update at once: a count (`1`) or a share (`"25%"`).
     #[serde(default)]
@@ -113,16 +125,27 @@ fn default_argocd_ns() -> String {
 #[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Components {
+    /// Istio Helm charts version (base, istiod, gateway), e.g. `1.28.1`.
     pub istio: Option<String>,
+    /// cert-manager Helm chart version, e.g. `v1.19.1`.
     pub cert_manager: Option<String>,
+    /// Kubeflow Pipelines release tag, e.g. `2.14.3`.
     pub kfp: Option<String>,
+    /// Katib release tag, e.g. `v0.19.0`.
     pub katib: Option<String>,
+    /// KServe Helm chart version, e.g. `v0.16.0`.
     pub kserve: Option<String>,
+    /// Kubeflow Trainer release tag, e.g. `v2.1.0`.
     pub trainer: Option<String>,
+    /// Kueue version, e.g. `v0.16.0` (v0.15+ serves kueue.x-k8s.io/v1beta2).
     pub kueue: Option<String>,
+    /// Gatekeeper Helm chart version, e.g. `3.21.0`.
     pub gatekeeper: Option<String>,
+    /// OpenCost Helm chart version, e.g. `2.3.2`.
     pub opencost: Option<String>,
+    /// NVIDIA GPU operator Helm chart version, e.g. `v25.10.0`.
     pub gpu_operator: Option<String>,
+    /// Cluster API version of the management cluster, e.g. `v1.11.3` (v1.11+ serves v1beta2).
     pub cluster_api: Option<String>,
 }
 
@@ -155,6 +178,7 @@ pub struct Cluster {
     pub name: String,
     /// Environment; selects the overlay `environments/<environment>.toml`.
     pub environment: String,
+    /// Infrastructure provider of the Cluster API objects: `aws`, `gcp`, `azure` or `docker`.
     pub provider: Provider,
     /// Cloud region (or a free label for `docker`).
     pub region: String,
@@ -185,6 +209,7 @@ pub struct Cluster {
 #[serde(deny_unknown_fields)]
 pub struct ControlPlane {
     #[serde(default = "default_cp_replicas")]
+    /// Control plane machines; an odd number (stacked etcd).
     pub replicas: u32,
     /// Instance type of control plane machines (provider specific).
     #[serde(default)]
@@ -208,8 +233,10 @@ fn default_cp_replicas() -> u32 {
 #[serde(deny_unknown_fields)]
 pub struct ClusterNetwork {
     #[serde(default = "default_pod_cidr")]
+    /// Pod network CIDR.
     pub pod_cidr: String,
     #[serde(default = "default_service_cidr")]
+    /// Service network CIDR.
     pub service_cidr: String,
 }
 
@@ -254,7 +281,9 @@ pub struct NodePool {
     /// Memory per node in GiB.
     pub memory_gib: u32,
     #[serde(default)]
+    /// Fewest nodes; 0 lets an idle GPU pool scale to zero.
     pub min_nodes: u32,
+    /// Most nodes the cluster autoscaler may add.
     pub max_nodes: u32,
     /// Spot / preemptible capacity.
     #[serde(default)]
@@ -284,6 +313,7 @@ pub struct Team {
     #[serde(default)]
     pub clusters: Vec<String>,
     #[serde(default)]
+    /// Quota of the team in each of its clusters.
     pub quota: Quota,
     /// GPU node pools the team's workloads may use; empty means all GPU pools.
     #[serde(default)]
@@ -307,6 +337,7 @@ pub struct Quota {
     #[serde(default)]
     pub memory: Option<Quantity>,
     #[serde(default)]
+    /// Pods in the team namespace.
     pub pods: Option<u32>,
     /// GPUs the team may borrow from its cohort above its quota.
     #[serde(default)]
@@ -371,8 +402,10 @@ pub struct ExternalSecretRef {
 #[serde(deny_unknown_fields)]
 pub struct Pipelines {
     #[serde(default = "yes")]
+    /// Install Kubeflow Pipelines.
     pub enabled: bool,
     #[serde(default)]
+    /// Where pipeline artifacts are stored.
     pub artifact_store: ArtifactStore,
     /// Default pipeline root, e.g. `s3://bucket/pipelines`; derived from the store when unset.
     #[serde(default)]
@@ -411,10 +444,13 @@ pub enum ArtifactStoreKind {
 #[serde(deny_unknown_fields)]
 pub struct ArtifactStore {
     #[serde(default, rename = "type")]
+    /// `s3` (Amazon S3 or compatible) or `incluster` (the object store that ships with Pipelines).
     pub kind: ArtifactStoreKind,
     #[serde(default)]
+    /// Bucket of the artifact store (required for `s3`).
     pub bucket: Option<String>,
     #[serde(default)]
+    /// Region of the bucket, e.g. `us-east-1`.
     pub region: Option<String>,
     /// S3-compatible endpoint (host[:port]); AWS S3 when unset.
     #[serde(default)]
@@ -428,6 +464,7 @@ pub struct ArtifactStore {
 #[serde(deny_unknown_fields)]
 pub struct Training {
     #[serde(default = "yes")]
+    /// Install Kueue and Kubeflow Trainer.
     pub enabled: bool,
     /// Kueue cohort all team ClusterQueues join (borrowing happens inside it).
     #[serde(default = "default_cohort")]
@@ -476,8 +513,10 @@ fn one() -> u32 {
 #[serde(deny_unknown_fields)]
 pub struct Tuning {
     #[serde(default = "yes")]
+    /// Install Katib.
     pub enabled: bool,
     #[serde(default)]
+    /// Hyperparameter sweeps (Katib Experiments).
     pub experiments: Vec<Experiment>,
 }
 
@@ -531,13 +570,18 @@ pub struct Experiment {
     /// Clusters to run on; empty means every cluster of the team.
     #[serde(default)]
     pub clusters: Vec<String>,
+    /// What to optimize: the metric the trial prints and its direction.
     pub objective: Objective,
+    /// Katib search algorithm.
     pub algorithm: Algorithm,
     #[serde(default = "default_max_trials")]
+    /// Total trials of the experiment.
     pub max_trials: u32,
     #[serde(default = "default_parallel")]
+    /// Trials running at once (at most `max_trials`).
     pub parallel_trials: u32,
     #[serde(default = "default_failed")]
+    /// Failed trials after which the experiment fails.
     pub max_failed_trials: u32,
     /// Trial container image.
     pub image: String,
@@ -547,11 +591,15 @@ pub struct Experiment {
     #[serde(default)]
     pub node_pool: Option<String>,
     #[serde(default)]
+    /// GPUs per trial pod.
     pub gpus_per_trial: u32,
     #[serde(default = "default_trial_cpu")]
+    /// CPU per trial (request and limit).
     pub cpu: Quantity,
     #[serde(default = "default_trial_memory")]
+    /// Memory per trial (request and limit).
     pub memory: Quantity,
+    /// The search space.
     pub parameters: Vec<Parameter>,
 }
 
@@ -575,10 +623,12 @@ fn default_trial_memory() -> Quantity {
 #[serde(deny_unknown_fields)]
 pub struct Objective {
     #[serde(rename = "type")]
+    /// `maximize` or `minimize`.
     pub kind: ObjectiveType,
     /// Metric the trial prints, e.g. `accuracy`.
     pub metric: String,
     #[serde(default)]
+    /// Stop the experiment once the metric reaches this value.
     pub goal: Option<f64>,
 }
 
@@ -594,14 +644,19 @@ pub enum ParameterType {
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Parameter {
+    /// Parameter name; the trial command uses `${trialParameters.<name>}`.
     pub name: String,
     #[serde(rename = "type")]
+    /// `double`, `int`, `categorical` or `discrete`.
     pub kind: ParameterType,
     #[serde(default)]
+    /// Lower bound (double and int parameters).
     pub min: Option<f64>,
     #[serde(default)]
+    /// Upper bound (double and int parameters).
     pub max: Option<f64>,
     #[serde(default)]
+    /// Step of the grid (required for double parameters with `grid`).
     pub step: Option<f64>,
     /// Values for categorical and discrete parameters.
     #[serde(default)]
@@ -622,13 +677,16 @@ pub enum DeploymentMode {
 #[serde(deny_unknown_fields)]
 pub struct Serving {
     #[serde(default = "yes")]
+    /// Install KServe.
     pub enabled: bool,
     /// Default deployment mode of InferenceServices.
     #[serde(default)]
     pub deployment_mode: DeploymentMode,
     #[serde(default)]
+    /// Custom model servers (ServingRuntimes).
     pub runtimes: Vec<ServingRuntime>,
     #[serde(default)]
+    /// Models served as InferenceServices.
     pub models: Vec<Model>,
 }
 
@@ -647,11 +705,14 @@ impl Default for Serving {
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ServingRuntime {
+    /// Runtime name, a DNS-1123 label; models refer to it.
     pub name: String,
     /// Model formats it serves, e.g. `["huggingface"]`.
     pub model_formats: Vec<String>,
+    /// Model server image, pinned by tag or digest.
     pub image: String,
     #[serde(default)]
+    /// Container arguments.
     pub args: Vec<String>,
     /// Protocols, e.g. `["v2"]`.
     #[serde(default)]
@@ -699,12 +760,16 @@ pub struct Model {
     #[serde(default)]
     pub service_account: Option<String>,
     #[serde(default = "one")]
+    /// Minimum replicas; 0 (scale to zero) needs the knative mode.
     pub min_replicas: u32,
     #[serde(default = "default_max_replicas")]
+    /// Maximum replicas of the predictor.
     pub max_replicas: u32,
     #[serde(default = "default_scale_metric")]
+    /// Autoscaling metric: `concurrency`/`rps` (knative) or `cpu`/`memory` (standard).
     pub scale_metric: ScaleMetric,
     #[serde(default = "default_scale_target")]
+    /// Target value of the scale metric per replica (a percentage for cpu/memory).
     pub scale_target: u32,
     /// GPUs per replica.
     #[serde(default)]
@@ -713,8 +778,10 @@ pub struct Model {
     #[serde(default)]
     pub node_pool: Option<String>,
     #[serde(default = "default_model_cpu")]
+    /// CPU per replica (request and limit).
     pub cpu: Quantity,
     #[serde(default = "default_model_memory")]
+    /// Memory per replica (request and limit).
     pub memory: Quantity,
     /// Deployment mode for this model (defaults to `[serving] deployment_mode`).
     #[serde(default)]
@@ -761,6 +828,7 @@ pub enum MtlsMode {
 #[serde(deny_unknown_fields)]
 pub struct Mesh {
     #[serde(default)]
+    /// Mesh-wide mutual TLS: `STRICT` or `PERMISSIVE`.
     pub mtls: MtlsMode,
     /// TLS certificate Secret of the ingress gateway (in istio-ingress).
     #[serde(default)]
@@ -812,6 +880,7 @@ impl Enforcement {
 #[serde(deny_unknown_fields)]
 pub struct Policy {
     #[serde(default = "yes")]
+    /// Install Gatekeeper and the platform policies.
     pub enabled: bool,
     /// Gatekeeper enforcementAction of every Constraint.
     #[serde(default)]
@@ -858,6 +927,7 @@ fn default_max_gpus() -> u32 {
 #[serde(deny_unknown_fields)]
 pub struct Cost {
     #[serde(default = "yes")]
+    /// Install OpenCost with custom pricing.
     pub enabled: bool,
     /// ISO 4217 currency of every price in the spec.
     #[serde(default = "default_currency")]
