@@ -292,7 +292,21 @@ pub fn run(args: &DiffArgs, style: Style) -> Result<i32> {
     };
     let text = match args.format {
         ReportFormat::Human => render::human(&report, style),
-        ReportFormat::Markdown => render::markdown(&report),
+        ReportFormat::Markdown => {
+            let mut text = render::markdown(&report);
+            // A picture beats a table when clusters, pools, teams or models change.
+            if crate::commands::graph::topology(&b.plan)
+                != crate::commands::graph::topology(&h.plan)
+            {
+                text.push_str("\n<details open><summary>Platform topology changed: the head revision</summary>\n\n```mermaid\n");
+                text.push_str(&crate::commands::graph::mermaid(
+                    &h.plan,
+                    &crate::commands::graph::present_layers(h),
+                ));
+                text.push_str("```\n\n</details>\n");
+            }
+            text
+        }
         ReportFormat::Json => {
             let mut s = serde_json::to_string_pretty(&render::json(&report))
                 .map_err(|e| Error::Other(e.to_string()))?;

@@ -41,7 +41,18 @@ pub fn run(a: &GraphArgs, style: Style) -> Result<i32> {
             return Ok(1);
         }
     };
-    let present: Vec<(String, Vec<String>)> = compiled
+    let present = present_layers(&compiled);
+    let text = match a.format {
+        GraphFormat::Mermaid => mermaid(&compiled.plan, &present),
+        GraphFormat::Dot => dot(&compiled.plan, &present),
+    };
+    print!("{text}");
+    Ok(0)
+}
+
+/// The layers each cluster gets, in layer order.
+pub fn present_layers(compiled: &crate::compile::Compiled) -> Vec<(String, Vec<String>)> {
+    compiled
         .plan
         .clusters
         .iter()
@@ -57,13 +68,27 @@ pub fn run(a: &GraphArgs, style: Style) -> Result<i32> {
             layers.dedup();
             (c.cluster.name.clone(), layers)
         })
-        .collect();
-    let text = match a.format {
-        GraphFormat::Mermaid => mermaid(&compiled.plan, &present),
-        GraphFormat::Dot => dot(&compiled.plan, &present),
-    };
-    print!("{text}");
-    Ok(0)
+        .collect()
+}
+
+/// What the picture shows: clusters with their waves, pools, teams and
+/// models. Two plans with the same topology draw the same graph.
+pub fn topology(plan: &PlatformPlan) -> Vec<(String, u32, Vec<String>, Vec<String>, Vec<String>)> {
+    plan.clusters
+        .iter()
+        .map(|c| {
+            (
+                c.cluster.name.clone(),
+                c.cluster.wave,
+                c.pools
+                    .iter()
+                    .map(|p| format!("{}:{}..{}", p.name, p.min_nodes, p.max_nodes))
+                    .collect(),
+                c.teams.iter().map(|t| t.name.clone()).collect(),
+                c.serving.models.iter().map(|m| m.name.clone()).collect(),
+            )
+        })
+        .collect()
 }
 
 fn id(parts: &[&str]) -> String {

@@ -1,0 +1,55 @@
+//! The diff's PR comment includes the platform picture when the topology
+//! (clusters, waves, pools, teams, models) changes, and only then.
+
+mod support;
+
+use support::*;
+
+fn commit_all(git: &git2::Repository, message: &str) {
+    let mut index = git.index().unwrap();
+    index
+        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+        .unwrap();
+    index.write().unwrap();
+    let tree = git.find_tree(index.write_tree().unwrap()).unwrap();
+    let sig =
+        git2::Signature::new("t", "t@example.com", &git2::Time::new(1_700_000_000, 0)).unwrap();
+    let parent = git.head().ok().and_then(|h| h.peel_to_commit().ok());
+    let parents: Vec<&git2::Commit> = parent.iter().collect();
+    git.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
+        .unwrap();
+}
+
+#[test]
+fn graph_appears_only_when_the_topology_changes() {
+    let dir = example_copy();
+    let git = git2::Repository::init(dir.path()).unwrap();
+    commit_all(&git, "example");
+    let spec = dir.path().join("ml-platform.toml");
+    // A quota change: same picture.
+    let text = std::fs::read_to_string(&spec).unwrap().replace(
+        "quota = { gpu = 4, cpu = \"64\"",
+        "quota = { gpu = 6, cpu = \"64\"",
+    );
+    std::fs::write(&spec, &text).unwrap();
+    let md = stdout(&mlpc(
+        dir.path(),
+        &["diff", "--base", "HEAD", "--format", "markdown"],
+    ));
+    assert!(md.contains("ResourceQuota"), "{md}");
+    assert!(!md.contains("```mermaid"), "{md}");
+    // A new GPU pool in production: the picture is included.
+    let text = text
+        + "\n[[node_pools]]\nname = \"gpu-h200\"\ninstance_type = \"p5en.48xlarge\"\ngpu = { type = \"nvidia-h200\", count = 8 }\ncpu = 192\nmemory_gib = 2048\nmax_nodes = 1\nhourly_price = 63.3\nclusters = [\"prod-usw2\"]\n";
+    std::fs::write(&spec, text).unwrap();
+    let md = stdout(&mlpc(
+        dir.path(),
+        &["diff", "--base", "HEAD", "--format", "markdown"],
+    ));
+    assert!(md.contains("Platform topology changed"), "{md}");
+    assert!(md.contains("```mermaid\nflowchart LR"), "{md}");
+    assert!(
+        md.contains("pool gpu-h200: 0..1 × p5en.48xlarge, 8× nvidia-h200"),
+        "{md}"
+    );
+}
