@@ -71,9 +71,12 @@ pub fn present_layers(compiled: &crate::compile::Compiled) -> Vec<(String, Vec<S
         .collect()
 }
 
+/// One cluster as the picture shows it: name, wave, pools, teams, models.
+pub type ClusterShape = (String, u32, Vec<String>, Vec<String>, Vec<String>);
+
 /// What the picture shows: clusters with their waves, pools, teams and
 /// models. Two plans with the same topology draw the same graph.
-pub fn topology(plan: &PlatformPlan) -> Vec<(String, u32, Vec<String>, Vec<String>, Vec<String>)> {
+pub fn topology(plan: &PlatformPlan) -> Vec<ClusterShape> {
     plan.clusters
         .iter()
         .map(|c| {
