@@ -53,3 +53,36 @@ fn graph_appears_only_when_the_topology_changes() {
         "{md}"
     );
 }
+
+#[test]
+fn the_picture_never_pushes_the_comment_over_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let git = git2::Repository::init(dir.path()).unwrap();
+    let spec = dir.path().join("ml-platform.toml");
+    std::fs::write(
+        &spec,
+        mlpc::synth::spec(mlpc::synth::Size {
+            clusters: 100,
+            teams: 200,
+        }),
+    )
+    .unwrap();
+    commit_all(&git, "fleet");
+    let text = std::fs::read_to_string(&spec).unwrap()
+        + "\n[[teams]]\nname = \"newcomers\"\nowners = [\"n@synth.example\"]\nquota = { gpu = 1 }\n";
+    std::fs::write(&spec, text).unwrap();
+    let md = stdout(&mlpc(
+        dir.path(),
+        &["diff", "--base", "HEAD", "--format", "markdown"],
+    ));
+    assert!(
+        md.chars().count() <= 60_000,
+        "{} characters",
+        md.chars().count()
+    );
+    assert!(
+        md.contains("Platform topology changed"),
+        "{}",
+        &md[..md.len().min(2000)]
+    );
+}

@@ -294,16 +294,23 @@ pub fn run(args: &DiffArgs, style: Style) -> Result<i32> {
         ReportFormat::Human => render::human(&report, style),
         ReportFormat::Markdown => {
             let mut text = render::markdown(&report);
-            // A picture beats a table when clusters, pools, teams or models change.
+            // A picture beats a table when clusters, pools, teams or models
+            // change; it must not push the comment over the size limit.
             if crate::commands::graph::topology(&b.plan)
                 != crate::commands::graph::topology(&h.plan)
             {
-                text.push_str("\n<details open><summary>Platform topology changed: the head revision</summary>\n\n```mermaid\n");
-                text.push_str(&crate::commands::graph::mermaid(
+                let graph = crate::commands::graph::mermaid(
                     &h.plan,
                     &crate::commands::graph::present_layers(h),
-                ));
-                text.push_str("```\n\n</details>\n");
+                );
+                let section = format!(
+                    "\n<details open><summary>Platform topology changed: the head revision</summary>\n\n```mermaid\n{graph}```\n\n</details>\n"
+                );
+                if text.len() + section.len() <= render::MARKDOWN_LIMIT {
+                    text.push_str(&section);
+                } else {
+                    text.push_str("\nPlatform topology changed; the picture is too large for this comment: run `mlpc graph`.\n");
+                }
             }
             text
         }
