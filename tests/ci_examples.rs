@@ -14,7 +14,12 @@ fn mlpc_commands(file: &Path) -> Vec<String> {
     std::fs::read_to_string(file)
         .unwrap()
         .lines()
-        .map(|l| l.trim().trim_start_matches("- ").trim_start_matches("run: ").trim())
+        .map(|l| {
+            l.trim()
+                .trim_start_matches("- ")
+                .trim_start_matches("run: ")
+                .trim()
+        })
         .filter(|l| l.starts_with("mlpc "))
         .map(str::to_string)
         .collect()
@@ -22,13 +27,17 @@ fn mlpc_commands(file: &Path) -> Vec<String> {
 
 fn commit_all(git: &git2::Repository, message: &str) {
     let mut index = git.index().unwrap();
-    index.add_all(["*"], git2::IndexAddOption::DEFAULT, None).unwrap();
+    index
+        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+        .unwrap();
     index.write().unwrap();
     let tree = git.find_tree(index.write_tree().unwrap()).unwrap();
-    let sig = git2::Signature::new("ci", "ci@example.com", &git2::Time::new(1_700_000_000, 0)).unwrap();
+    let sig =
+        git2::Signature::new("ci", "ci@example.com", &git2::Time::new(1_700_000_000, 0)).unwrap();
     let parent = git.head().ok().and_then(|h| h.peel_to_commit().ok());
     let parents: Vec<&git2::Commit> = parent.iter().collect();
-    git.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents).unwrap();
+    git.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
+        .unwrap();
 }
 
 #[test]
@@ -43,12 +52,28 @@ fn ci_pipeline_commands_run_on_the_example() {
     // The pipelines expect the compiled output committed.
     assert_eq!(mlpc(root, &["compile"]).status.code(), Some(0));
     commit_all(&git, "platform");
-    git.reference("refs/remotes/origin/main", git.head().unwrap().target().unwrap(), true, "base").unwrap();
+    git.reference(
+        "refs/remotes/origin/main",
+        git.head().unwrap().target().unwrap(),
+        true,
+        "base",
+    )
+    .unwrap();
 
-    let bin_dir = Path::new(env!("CARGO_BIN_EXE_mlpc")).parent().unwrap().to_path_buf();
-    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_mlpc"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let mut ran = 0;
-    for file in ["examples/ci/github-actions.yml", "examples/ci/gitlab-ci.yml"] {
+    for file in [
+        "examples/ci/github-actions.yml",
+        "examples/ci/gitlab-ci.yml",
+    ] {
         let commands = mlpc_commands(&repo().join(file));
         assert!(commands.len() >= 5, "{file}: {commands:?}");
         for cmd in commands {
@@ -65,7 +90,13 @@ fn ci_pipeline_commands_run_on_the_example() {
                 .env("NO_COLOR", "1")
                 .output()
                 .unwrap();
-            assert_eq!(o.status.code(), Some(0), "{file}: `{cmd}` failed:\n{}{}", stdout(&o), stderr(&o));
+            assert_eq!(
+                o.status.code(),
+                Some(0),
+                "{file}: `{cmd}` failed:\n{}{}",
+                stdout(&o),
+                stderr(&o)
+            );
             ran += 1;
         }
     }

@@ -304,7 +304,7 @@ pub fn run(args: &DiffArgs, style: Style) -> Result<i32> {
                     &crate::commands::graph::present_layers(h),
                 );
                 let section = format!(
-                    "\n<details open><summary>Platform topology changed: the head revision</summary>\n\n```mermaid\n{graph}```\n\n</details>\n"
+                    "\n#### Platform topology changed: the head revision\n\n```mermaid\n{graph}```\n"
                 );
                 if text.len() + section.len() <= render::MARKDOWN_LIMIT {
                     text.push_str(&section);
