@@ -9,7 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=0; [ "${1:-}" = "--quick" ] && quick=1
 cargo build --release --quiet
-bin="$(pwd)/${CARGO_TARGET_DIR:-target}/release/mlpc"
+target="${CARGO_TARGET_DIR:-target}"; case "$target" in /*) ;; *) target="$(pwd)/$target" ;; esac
+bin="$target/release/mlpc"
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 runs=5; sizes="1 2 4 8"
 if [ $quick = 1 ]; then runs=1; sizes="1"; fi
