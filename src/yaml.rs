@@ -74,13 +74,26 @@ fn pad(out: &mut String, n: usize) {
     }
 }
 
+/// YAML limits an implicit (`key: value`) key to 1024 characters; counted in
+/// bytes, with a margin, so any parser's count stays under it.
+const MAX_IMPLICIT_KEY: usize = 1000;
+
 fn write_map(m: &serde_json::Map<String, Value>, indent: usize, out: &mut String) {
     for (i, (k, v)) in sorted(m).into_iter().enumerate() {
         // The first key of a map inside a list item sits on the `- ` line.
         if i > 0 || !out.ends_with("- ") {
             pad(out, indent);
         }
-        out.push_str(&key(k));
+        let k = key(k);
+        if k.len() > MAX_IMPLICIT_KEY {
+            // Too long for an implicit key: an explicit `? key` / `: value` pair.
+            out.push_str("? ");
+            out.push_str(&k);
+            out.push('\n');
+            pad(out, indent);
+        } else {
+            out.push_str(&k);
+        }
         out.push(':');
         write_value_after_key(v, indent, out);
     }
@@ -155,19 +168,38 @@ fn string(s: &str, indent: usize) -> String {
     }
 }
 
+/// A JSON string is a YAML double-quoted scalar, except that JSON leaves DEL,
+/// the C1 controls and U+FFFE/U+FFFF raw, which YAML does not allow in a
+/// stream; those (and the YAML 1.1 line breaks and BOM) are `\uXXXX`-escaped.
 fn quote(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+    let json = serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into());
+    if !json.chars().any(needs_escape) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 8);
+    for c in json.chars() {
+        if needs_escape(c) {
+            out.push_str(&format!("\\u{:04X}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Characters that must not appear raw in output (all in the BMP).
+fn needs_escape(c: char) -> bool {
+    matches!(
+        c,
+        '\u{7f}'..='\u{9f}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}' | '\u{2028}' | '\u{2029}'
+    )
 }
 
 /// Literal blocks keep text (Rego, scripts, config files) readable in reviews.
 fn literal_ok(s: &str) -> bool {
-    !s.chars().any(|c| {
-        (c.is_control() && c != '\n' && c != '\t')
-            || c == '\u{feff}'
-            || c == '\u{85}'
-            || c == '\u{2028}'
-            || c == '\u{2029}'
-    }) && !s.lines().any(|l| l.ends_with(' ') || l.ends_with('\t'))
+    !s.chars()
+        .any(|c| (c.is_control() && c != '\n' && c != '\t') || needs_escape(c))
+        && !s.lines().any(|l| l.ends_with(' ') || l.ends_with('\t'))
         && !s.starts_with('\n')
 }
 
@@ -204,6 +236,10 @@ fn is_plain_safe(s: &str) -> bool {
         return false;
     }
     if s.ends_with(' ') || s.ends_with(':') {
+        return false;
+    }
+    // `...` at the start of a line (a top-level key or document) ends the document.
+    if s.starts_with("...") {
         return false;
     }
     if s.contains(": ") || s.contains(" #") || s.contains('\t') {

@@ -34,6 +34,10 @@ impl Renderer {
         let mut env = Environment::new();
         // A misspelt variable must fail the compile, not render as an empty string.
         env.set_undefined_behavior(UndefinedBehavior::Strict);
+        // A runaway loop in a user blueprint must end with an error, not hang:
+        // fuel bounds the instructions of one render (the 200-cluster fleet
+        // uses a small fraction of it per template).
+        env.set_fuel(Some(200_000_000));
         // Block tags on their own lines leave no blank lines or indentation behind.
         if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
             .trim_blocks(true)
@@ -109,11 +113,28 @@ impl Renderer {
     }
 
     fn render_one(&self, name: &str, ctx: &minijinja::Value) -> Result<Vec<Rendered>> {
-        let tmpl = self
-            .env
-            .get_template(name)
-            .map_err(|e| template_error(name, &e))?;
-        let text = tmpl.render(ctx).map_err(|e| template_error(name, &e))?;
+        // Blueprints can be user files (`--blueprints`), and minijinja is not
+        // panic-free on every template text (3.1 reaches `unreachable!()` in
+        // its code generator for `{% import "x" as a|f %}`): a panic while
+        // compiling or rendering is this template's error, not a crash.
+        let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let tmpl = self
+                .env
+                .get_template(name)
+                .map_err(|e| template_error(name, &e))?;
+            tmpl.render(ctx).map_err(|e| template_error(name, &e))
+        }));
+        let text = rendered.unwrap_or_else(|panic| {
+            let why = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(Error::Blueprint {
+                template: name.to_string(),
+                message: format!("the template engine failed on this template ({why})"),
+            })
+        })?;
         let docs = yaml::parse_stream(&text).map_err(|e| {
             let line = e
                 .line
