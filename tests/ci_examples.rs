@@ -25,21 +25,6 @@ fn mlpc_commands(file: &Path) -> Vec<String> {
         .collect()
 }
 
-fn commit_all(git: &git2::Repository, message: &str) {
-    let mut index = git.index().unwrap();
-    index
-        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
-        .unwrap();
-    index.write().unwrap();
-    let tree = git.find_tree(index.write_tree().unwrap()).unwrap();
-    let sig =
-        git2::Signature::new("ci", "ci@example.com", &git2::Time::new(1_700_000_000, 0)).unwrap();
-    let parent = git.head().ok().and_then(|h| h.peel_to_commit().ok());
-    let parents: Vec<&git2::Commit> = parent.iter().collect();
-    git.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
-        .unwrap();
-}
-
 #[test]
 fn ci_pipeline_commands_run_on_the_example() {
     let dir = example_copy();
