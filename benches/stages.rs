@@ -38,15 +38,7 @@ fn stages(label: &str, spec: &Path, iters: usize, schemas: Option<&Path>) {
     let plan = mlpc::plan::plan(&v, &policies);
     let renderer = Renderer::new(Blueprints::embedded());
     let tree = build_tree(&renderer, &plan, &[]).expect("renders");
-    let objects: Vec<Object> = tree
-        .objects
-        .iter()
-        .map(|p| Object {
-            value: p.object.clone(),
-            file: p.path.clone(),
-            cluster: Some(p.cluster.clone()),
-        })
-        .collect();
+    let objects: Vec<Object> = Object::from_placed(&tree.objects);
     let tmp = tempfile::tempdir().expect("tempdir");
     let mut n = 0;
 

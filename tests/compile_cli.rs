@@ -15,6 +15,26 @@ fn compile_into(spec_dir: &Path, out: &Path, extra: &[&str]) -> std::process::Ou
     mlpc(spec_dir, &args)
 }
 
+/// Remove the recs-ranker model from a copy of the example (and the overlay
+/// entries that name it, which would otherwise re-add a half-empty model).
+fn remove_the_ranker(dir: &Path) {
+    let spec = dir.join("ml-platform.toml");
+    let mut text = std::fs::read_to_string(&spec).unwrap();
+    let start = text
+        .find("[[serving.models]]\nname = \"recs-ranker\"")
+        .unwrap();
+    let end = text[start..].find("\n[mesh]").unwrap() + start;
+    text.replace_range(start..end, "");
+    std::fs::write(&spec, text).unwrap();
+    for (env, enforcement) in [("staging", "dryrun"), ("prod", "deny")] {
+        std::fs::write(
+            dir.join(format!("environments/{env}.toml")),
+            format!("[policy]\nenforcement = \"{enforcement}\"\n"),
+        )
+        .unwrap();
+    }
+}
+
 /// The whole compiled example, pinned. Regenerate after a reviewed change with
 /// `MLPC_BLESS=1 cargo test --test compile_cli golden`.
 #[test]
@@ -96,25 +116,7 @@ fn check_reports_stale_missing_and_extra_files() {
     let ns = out.join("clusters/prod-usw2/06-tenancy/namespace-vision.yaml");
     std::fs::remove_file(&ns).unwrap();
     // A model removed from the spec leaves its InferenceService behind as extra.
-    let spec = dir.path().join("ml-platform.toml");
-    let text = std::fs::read_to_string(&spec).unwrap();
-    let start = text
-        .find("[[serving.models]]\nname = \"recs-ranker\"")
-        .unwrap();
-    let end = text[start..].find("\n[mesh]").unwrap() + start;
-    let mut edited = text.clone();
-    edited.replace_range(start..end, "");
-    std::fs::write(&spec, edited.clone()).unwrap();
-    std::fs::write(
-        dir.path().join("environments/staging.toml"),
-        "[policy]\nenforcement = \"dryrun\"\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("environments/prod.toml"),
-        "[policy]\nenforcement = \"deny\"\n",
-    )
-    .unwrap();
+    remove_the_ranker(dir.path());
     let o = compile_into(dir.path(), &out, &["--check"]);
     assert_eq!(o.status.code(), Some(1));
     let s = stdout(&o);
@@ -139,22 +141,7 @@ fn recompile_prunes_its_own_files_and_keeps_foreign_ones() {
     assert_eq!(compile_into(dir.path(), &out, &[]).status.code(), Some(0));
     let foreign = out.join("clusters/prod-usw2/NOTES.md");
     std::fs::write(&foreign, "kept\n").unwrap();
-    let spec = dir.path().join("ml-platform.toml");
-    let text = std::fs::read_to_string(&spec).unwrap();
-    let start = text
-        .find("[[serving.models]]\nname = \"recs-ranker\"")
-        .unwrap();
-    let end = text[start..].find("\n[mesh]").unwrap() + start;
-    let mut edited = text;
-    edited.replace_range(start..end, "");
-    std::fs::write(&spec, edited).unwrap();
-    for env in ["staging", "prod"] {
-        std::fs::write(
-            dir.path().join(format!("environments/{env}.toml")),
-            "[policy]\nenforcement = \"deny\"\n",
-        )
-        .unwrap();
-    }
+    remove_the_ranker(dir.path());
     let o = compile_into(dir.path(), &out, &[]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(

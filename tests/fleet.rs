@@ -16,15 +16,7 @@ fn compiled_objects(dir: &std::path::Path) -> Vec<Object> {
         Ok(Err(inv)) => panic!("invalid: {:?}", inv.diagnostics),
         Err(e) => panic!("{e}"),
     };
-    c.tree
-        .objects
-        .iter()
-        .map(|p| Object {
-            value: p.object.clone(),
-            file: p.path.clone(),
-            cluster: Some(p.cluster.clone()),
-        })
-        .collect()
+    Object::from_placed(&c.tree.objects)
 }
 
 fn appset(objects: &[Object]) -> &serde_json::Value {

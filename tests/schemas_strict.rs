@@ -17,16 +17,7 @@ fn every_emitted_object_validates_strictly() {
         Ok(Ok(c)) => c,
         _ => panic!("the example compiles"),
     };
-    let objects: Vec<Object> = compiled
-        .tree
-        .objects
-        .iter()
-        .map(|p| Object {
-            value: p.object.clone(),
-            file: p.path.clone(),
-            cluster: Some(p.cluster.clone()),
-        })
-        .collect();
+    let objects: Vec<Object> = Object::from_placed(&compiled.tree.objects);
     assert!(objects.len() > 150);
     let report = check(
         &objects,

@@ -28,6 +28,20 @@ pub struct Object {
     pub cluster: Option<String>,
 }
 
+impl Object {
+    /// The objects of a compile, each with its file and cluster.
+    pub fn from_placed(placed: &[crate::emit::Placed]) -> Vec<Object> {
+        placed
+            .iter()
+            .map(|p| Object {
+                value: p.object.clone(),
+                file: p.path.clone(),
+                cluster: Some(p.cluster.clone()),
+            })
+            .collect()
+    }
+}
+
 #[derive(Clone, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
 #[serde(rename_all = "kebab-case")]
 pub enum Source {

@@ -80,17 +80,7 @@ pub fn run(a: &CheckArgs, style: Style) -> Result<i32> {
 
     let compiled_objects: Vec<Object> = compiled
         .as_ref()
-        .map(|c| {
-            c.tree
-                .objects
-                .iter()
-                .map(|p| Object {
-                    value: p.object.clone(),
-                    file: p.path.clone(),
-                    cluster: Some(p.cluster.clone()),
-                })
-                .collect()
-        })
+        .map(|c| Object::from_placed(&c.tree.objects))
         .unwrap_or_default();
 
     let (objects, mut input_findings, policies) = match &a.manifests {
