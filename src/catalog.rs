@@ -327,6 +327,77 @@ pub fn incompatibilities(
     out
 }
 
+/// Kubernetes release lines mlpc renders control planes for (kubeadm flags,
+/// Cluster API objects, add-on versions below).
+pub const KUBERNETES_LINES: &[(u64, u64)] = &[(1, 32), (1, 33), (1, 34)];
+
+/// A Kubernetes component whose flags mlpc sets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum K8sComponent {
+    ApiServer,
+    ControllerManager,
+    Kubelet,
+}
+
+/// A component flag whose validity depends on the cluster's Kubernetes release line.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct VersionedFlag {
+    pub component: K8sComponent,
+    pub name: &'static str,
+    pub value: &'static str,
+    /// First release line that no longer accepts the flag: the component exits at
+    /// start with `unknown flag` when it is passed.
+    pub removed_in: Option<(u64, u64)>,
+    pub why: &'static str,
+}
+
+/// Flags of self-managed clusters on a cloud, whose cloud integration runs out of
+/// tree in a cloud controller manager (Kubernetes removed the in-tree providers).
+pub const EXTERNAL_CLOUD_FLAGS: &[VersionedFlag] = &[
+    VersionedFlag {
+        component: K8sComponent::ApiServer,
+        name: "cloud-provider",
+        value: "external",
+        // kubernetes/kubernetes#130162: the flag was a no-op since 1.29 and is gone in 1.33.
+        removed_in: Some((1, 33)),
+        why: "tells the API server the cloud loops run outside (only accepted before 1.33)",
+    },
+    VersionedFlag {
+        component: K8sComponent::ControllerManager,
+        name: "cloud-provider",
+        value: "external",
+        removed_in: None,
+        why: "the cloud controller manager runs the node, route and service loops",
+    },
+    VersionedFlag {
+        component: K8sComponent::Kubelet,
+        name: "cloud-provider",
+        value: "external",
+        removed_in: None,
+        why: "nodes register with the uninitialized taint until the cloud controller manager sets their provider ID and addresses",
+    },
+];
+
+/// The flags of `component` for a cluster on Kubernetes `k8s`: those of
+/// `EXTERNAL_CLOUD_FLAGS` when the cloud integration is external, minus any the
+/// release line no longer accepts.
+pub fn component_flags(
+    component: K8sComponent,
+    k8s: Version,
+    external_cloud: bool,
+) -> Vec<(&'static str, &'static str)> {
+    if !external_cloud {
+        return Vec::new();
+    }
+    EXTERNAL_CLOUD_FLAGS
+        .iter()
+        .filter(|f| f.component == component)
+        .filter(|f| f.removed_in.is_none_or(|r| k8s.line() < r))
+        .map(|f| (f.name, f.value))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -360,5 +431,30 @@ mod tests {
         let found = incompatibilities(&v, "v1.33.0", true);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].component, "cluster_api");
+    }
+
+    #[test]
+    fn api_server_cloud_provider_flag_follows_the_release_line() {
+        let api =
+            |v: &str| component_flags(K8sComponent::ApiServer, Version::parse(v).unwrap(), true);
+        assert_eq!(api("v1.32.9"), vec![("cloud-provider", "external")]);
+        assert!(api("v1.33.0").is_empty(), "removed in 1.33");
+        assert!(api("v1.34.1").is_empty(), "removed in 1.33");
+        for line in KUBERNETES_LINES {
+            let v = Version {
+                major: line.0,
+                minor: line.1,
+                patch: 0,
+            };
+            assert_eq!(
+                component_flags(K8sComponent::ControllerManager, v, true),
+                vec![("cloud-provider", "external")]
+            );
+            assert_eq!(
+                component_flags(K8sComponent::Kubelet, v, true),
+                vec![("cloud-provider", "external")]
+            );
+            assert!(component_flags(K8sComponent::Kubelet, v, false).is_empty());
+        }
     }
 }

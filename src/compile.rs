@@ -196,7 +196,9 @@ fn render_cluster(
         place(format!("management/{name}"), "management", r);
     }
     let mut present = Vec::new();
-    for layer in &c.layers {
+    // The bootstrap add-ons (CNI, cloud controller, CSI, ...) come first: the
+    // other layers need nodes that are Ready.
+    for layer in std::iter::once(&c.bootstrap).chain(&c.layers) {
         let mut has_objects = false;
         for r in renderer.render_group(&layer.name, c)? {
             if layout::is_argocd_object(&r.object) {

@@ -11,6 +11,20 @@ pub struct Size {
     pub teams: usize,
 }
 
+/// Every provider in turn, so a fleet of seven or more covers them all.
+pub const PROVIDERS: [&str; 7] = ["aws", "gcp", "azure", "docker", "eks", "gke", "aks"];
+
+/// The settings table a provider requires (GCP project, Azure identity).
+fn provider_settings(provider: &str, i: usize) -> String {
+    match provider {
+        "gcp" | "gke" => format!("gcp = {{ project = \"synth-project-{i:04}\" }}\n"),
+        "azure" | "aks" => format!(
+            "azure = {{ subscription_id = \"00000000-0000-0000-0000-{i:012}\", tenant_id = \"11111111-1111-1111-1111-111111111111\", client_id = \"22222222-2222-2222-2222-222222222222\" }}\n"
+        ),
+        _ => String::new(),
+    }
+}
+
 pub fn spec(size: Size) -> String {
     let n = size.clusters.max(1);
     let mut s = String::new();
@@ -25,11 +39,12 @@ pub fn spec(size: Size) -> String {
     for i in 0..n {
         let env = if i % 2 == 0 { "staging" } else { "prod" };
         let wave = (i * 3) / n;
+        let provider = PROVIDERS[i % PROVIDERS.len()];
         let _ = write!(
             s,
-            "[[clusters]]\nname = \"c{i:04}\"\nenvironment = \"{env}\"\nprovider = \"{}\"\nregion = \"region-{}\"\nwave = {wave}\nserver = \"https://c{i:04}.k8s.synth.example:6443\"\ncontrol_plane = {{ replicas = 3 }}\n\n",
-            ["aws", "gcp", "azure", "docker"][i % 4],
-            i % 7
+            "[[clusters]]\nname = \"c{i:04}\"\nenvironment = \"{env}\"\nprovider = \"{provider}\"\nregion = \"region-{}\"\nwave = {wave}\nserver = \"https://c{i:04}.k8s.synth.example:6443\"\ncontrol_plane = {{ replicas = 3 }}\n{}\n",
+            i % 7,
+            provider_settings(provider, i)
         );
     }
     // GPU capacity grows with the teams a cluster hosts, so quotas never overcommit.

@@ -3,6 +3,8 @@
 //! tolerations, versions, prices) are made here, in Rust; blueprints only
 //! shape YAML from this model.
 
+pub mod addons;
+pub mod cluster;
 pub mod cost;
 mod model;
 
@@ -206,7 +208,7 @@ fn component_ctx(key: &str, version: &str) -> ComponentCtx {
     }
 }
 
-fn pool_ctx(cluster: &str, p: &spec::NodePool) -> PoolCtx {
+fn pool_ctx(cluster: &spec::Cluster, k8s: catalog::Version, p: &spec::NodePool) -> PoolCtx {
     let mut node_labels = BTreeMap::new();
     node_labels.insert(POOL_LABEL.to_string(), p.name.clone());
     let mut taints = Vec::new();
@@ -237,8 +239,16 @@ fn pool_ctx(cluster: &str, p: &spec::NodePool) -> PoolCtx {
         .collect::<Vec<_>>()
         .join(",");
     PoolCtx {
+        kubelet_args: cluster::kubelet_args(cluster.provider, k8s, &node_labels_csv),
+        managed_name: String::new(),
+        system: false,
+        ami_type: if cluster.provider == spec::Provider::Eks {
+            addons::eks_ami_type(p.gpu.is_some(), k8s).into()
+        } else {
+            String::new()
+        },
         name: p.name.clone(),
-        resource_name: format!("{cluster}-{}", p.name),
+        resource_name: format!("{}-{}", cluster.name, p.name),
         instance_type: p.instance_type.clone(),
         cpu: p.cpu,
         memory_gib: p.memory_gib,
@@ -310,12 +320,19 @@ fn plan_cluster(s: &Spec, c: &spec::Cluster, policies: &[PolicySource]) -> Clust
         .to_string()
     };
 
-    let pools: Vec<PoolCtx> = s
+    let k8s = cluster::k8s_version(s);
+    let mut pools: Vec<PoolCtx> = s
         .node_pools
         .iter()
         .filter(|p| in_cluster(&p.clusters, &c.name))
-        .map(|p| pool_ctx(&c.name, p))
+        .map(|p| pool_ctx(c, k8s, p))
         .collect();
+    let pool_names: Vec<String> = pools.iter().map(|p| p.name.clone()).collect();
+    let pool_names: Vec<&str> = pool_names.iter().map(String::as_str).collect();
+    let managed_names = cluster::managed_pool_names(c.provider, &c.name, &pool_names);
+    for (p, n) in pools.iter_mut().zip(managed_names) {
+        p.managed_name = n;
+    }
     let gpu_pools: Vec<PoolCtx> = pools.iter().filter(|p| p.gpu.is_some()).cloned().collect();
     let pool = |name: &str| pools.iter().find(|p| p.name == name);
 
@@ -667,29 +684,9 @@ fn plan_cluster(s: &Spec, c: &spec::Cluster, policies: &[PolicySource]) -> Clust
     ClusterPlan {
         platform: platform_ctx(s),
         gitops: gitops_ctx(s),
-        cluster: ClusterCtx {
-            name: c.name.clone(),
-            environment: c.environment.clone(),
-            provider: c.provider.as_str().into(),
-            region: c.region.clone(),
-            wave: c.wave,
-            server: c
-                .server
-                .clone()
-                .unwrap_or_else(|| "https://kubernetes.default.svc".into()),
-            context: c.context.clone().unwrap_or_else(|| c.name.clone()),
-            namespace: c.name.clone(),
-            labels: c.labels.clone(),
-            control_plane_replicas: c.control_plane.replicas,
-            control_plane_instance_type: c
-                .control_plane
-                .instance_type
-                .clone()
-                .unwrap_or_else(|| default_cp_instance(c.provider).into()),
-            pod_cidr: c.network.pod_cidr.clone(),
-            service_cidr: c.network.service_cidr.clone(),
-        },
+        cluster: cluster::cluster_ctx(s, c),
         components,
+        machine_pools: cluster::machine_pools(c, &pools),
         pools,
         gpu_pools,
         teams,
@@ -715,6 +712,15 @@ fn plan_cluster(s: &Spec, c: &spec::Cluster, policies: &[PolicySource]) -> Clust
         policy,
         cost,
         profiles: wants_profiles,
+        bootstrap: LayerCtx {
+            name: "bootstrap".into(),
+            dir: "00-bootstrap".into(),
+            index: 0,
+            install_wave: 1,
+            sync_wave: 1,
+        },
+        addons: addons::addons(s, c),
+        storage_classes: addons::storage_classes(c),
         layers: LAYERS
             .iter()
             .enumerate()
@@ -728,15 +734,6 @@ fn plan_cluster(s: &Spec, c: &spec::Cluster, policies: &[PolicySource]) -> Clust
                 sync_wave: if *l == "tenancy" { 2 } else { (i + 1) * 10 + 5 },
             })
             .collect(),
-    }
-}
-
-fn default_cp_instance(p: spec::Provider) -> &'static str {
-    match p {
-        spec::Provider::Aws => "m6i.xlarge",
-        spec::Provider::Gcp => "n2-standard-4",
-        spec::Provider::Azure => "Standard_D4s_v5",
-        spec::Provider::Docker => "docker",
     }
 }
 

@@ -28,6 +28,7 @@ pub struct ClusterCtx {
     pub provider: String,
     pub region: String,
     pub wave: u32,
+    /// The API server URL Argo CD deploys to; empty when deployed to by name.
     pub server: String,
     pub context: String,
     /// Namespace of the Cluster API objects on the management cluster.
@@ -37,6 +38,114 @@ pub struct ClusterCtx {
     pub control_plane_instance_type: String,
     pub pod_cidr: String,
     pub service_cidr: String,
+    /// The management cluster itself: no Cluster API objects, layers deploy in-cluster.
+    pub management: bool,
+    /// The cloud runs the control plane (EKS, GKE, AKS).
+    pub managed: bool,
+    /// `aws`, `gcp`, `azure` or `docker`: the cloud behind the provider.
+    pub cloud: String,
+    /// Where this cluster's Applications deploy: `{"server": URL}` or, for a managed
+    /// cluster registered by name, `{"name": NAME}`.
+    pub destination: BTreeMap<String, String>,
+    /// Infrastructure kinds and API versions of the provider.
+    pub infra: InfraCtx,
+    /// Component flags, following the Kubernetes release line.
+    pub flags: FlagsCtx,
+    /// Extra names in the API server certificate: the host of `server`.
+    pub cert_sans: Vec<String>,
+    pub aws: Option<AwsCtx>,
+    pub gcp: Option<GcpCtx>,
+    pub azure: Option<AzureCtx>,
+    /// The Argo CD cluster Secret generated from Cluster API's kubeconfig Secret
+    /// (none for the management cluster).
+    pub registration: Option<RegistrationCtx>,
+    /// GPU nodes come with the NVIDIA driver (EKS GPU AMIs, AKS GPU pools): the GPU
+    /// operator must not run its driver container there.
+    pub gpu_driver_preinstalled: bool,
+}
+
+/// A `name`/`value` pair of kubeadm's v1beta2 `extraArgs` lists.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Arg {
+    pub name: String,
+    pub value: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct FlagsCtx {
+    pub api_server: Vec<Arg>,
+    pub controller_manager: Vec<Arg>,
+    /// Kubelet flags of control-plane machines (cloud flags plus the pool label).
+    pub kubelet_control_plane: Vec<Arg>,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct InfraCtx {
+    /// `infrastructure.cluster.x-k8s.io/<version>` of the provider's kinds.
+    pub api_version: String,
+    /// Kind of the infrastructure cluster (`AWSCluster`, `GCPManagedCluster`, ...).
+    pub cluster_kind: String,
+    /// Kind of the machine templates (self-managed) or managed machine pools.
+    pub machine_kind: String,
+    /// API group and kind of the control plane (`KubeadmControlPlane`, `AWSManagedControlPlane`, ...).
+    pub control_plane_api_version: String,
+    /// The API group of `control_plane_api_version` (Cluster API refs name groups).
+    pub control_plane_group: String,
+    pub control_plane_kind: String,
+    /// Name of the control plane object.
+    pub control_plane_name: String,
+    /// The Kubernetes version as the managed control plane takes it (`v1.34` for
+    /// EKS, `1.34` for GKE, the full `v1.34.1` for AKS); unused when self-managed.
+    pub control_plane_version: String,
+    /// The cluster DNS service IP (the 10th address of the service CIDR), which AKS
+    /// needs inside the service CIDR.
+    pub dns_service_ip: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AwsCtx {
+    /// `""` disables SSH keys; CAPA would otherwise look for a key pair named `default`.
+    pub ssh_key_name: String,
+    pub ami_id: Option<String>,
+    pub vpc_id: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct GcpCtx {
+    pub project: String,
+    pub network: String,
+    pub service_account: Option<String>,
+    pub image: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AzureCtx {
+    pub subscription_id: String,
+    pub tenant_id: String,
+    pub client_id: String,
+    /// `AzureClusterIdentity` type.
+    pub identity_type: String,
+    /// Name of the emitted `AzureClusterIdentity`.
+    pub identity_name: String,
+    /// Secret holding the service principal's client secret (`ServicePrincipal` only).
+    pub client_secret: Option<SecretCtx>,
+    pub resource_group: String,
+    pub vnet: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RegistrationCtx {
+    /// Cluster API's kubeconfig Secret of the cluster (`<cluster>-kubeconfig`).
+    pub kubeconfig_secret: String,
+    /// Name of the generated Argo CD cluster Secret.
+    pub secret_name: String,
+    /// SecretStore and ServiceAccount that read the kubeconfig Secret.
+    pub store: String,
+    pub service_account: String,
+    /// The ExternalSecret's template of the cluster Secret's `server` and `config`
+    /// (Go templates that External Secrets evaluates).
+    pub server_template: String,
+    pub config_template: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -90,6 +199,15 @@ pub struct PoolCtx {
     pub taints_csv: String,
     /// Kueue ResourceFlavor name.
     pub flavor: String,
+    /// Kubelet flags of the pool's nodes (cloud flags plus the node labels).
+    pub kubelet_args: Vec<Arg>,
+    /// The pool's name in the managed service: the EKS node group, GKE node pool or
+    /// AKS agent pool (at most 12 lowercase alphanumerics, unique in the cluster).
+    pub managed_name: String,
+    /// An AKS system agent pool (added by the plan; not a spec pool).
+    pub system: bool,
+    /// EKS node group AMI type (empty elsewhere).
+    pub ami_type: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -325,6 +443,8 @@ pub struct ClusterPlan {
     pub components: BTreeMap<String, ComponentCtx>,
     pub pools: Vec<PoolCtx>,
     pub gpu_pools: Vec<PoolCtx>,
+    /// The node pools Cluster API creates: the spec's pools, plus AKS's system pool.
+    pub machine_pools: Vec<PoolCtx>,
     pub teams: Vec<TeamCtx>,
     pub pipelines: PipelinesCtx,
     pub training: TrainingCtx,
@@ -335,5 +455,46 @@ pub struct ClusterPlan {
     pub cost: PricingCtx,
     /// Some team uses a Kubeflow Profile, so the profile controller is installed.
     pub profiles: bool,
+    /// The bootstrap layer (`00-bootstrap`): what a new cluster needs before
+    /// anything else runs on it.
+    pub bootstrap: LayerCtx,
+    /// Its add-on installs, per provider, in install order.
+    pub addons: Vec<AddonCtx>,
+    /// StorageClasses the bootstrap layer creates (when the CSI chart does not).
+    pub storage_classes: Vec<StorageClassCtx>,
     pub layers: Vec<LayerCtx>,
+}
+
+/// An add-on install: a Helm chart or a kustomize path, on the workload
+/// cluster or (the cluster-autoscaler) on the management cluster.
+#[derive(Clone, Debug, Serialize)]
+pub struct AddonCtx {
+    /// Application name suffix (`<cluster>-<name>`).
+    pub name: String,
+    pub namespace: String,
+    /// `helm` or `git`.
+    pub source: String,
+    pub repo: String,
+    /// Helm chart name, or the kustomize path in the Git repository.
+    pub chart: String,
+    pub path: String,
+    pub version: String,
+    pub release: String,
+    /// Helm values (Helm add-ons).
+    pub values: serde_json::Value,
+    /// Kustomize patches (Git add-ons), or null.
+    pub patches: serde_json::Value,
+    /// Runs on the management cluster (in the cluster's namespace), not on the workload cluster.
+    pub on_management: bool,
+    pub wave: usize,
+    /// Why the cluster needs it (a comment in the plan, shown by `mlpc catalog`).
+    pub why: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct StorageClassCtx {
+    pub name: String,
+    pub provisioner: String,
+    pub parameters: BTreeMap<String, String>,
+    pub default: bool,
 }

@@ -154,19 +154,78 @@ pub struct Components {
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Provider {
+    /// Self-managed on AWS: kubeadm control plane on EC2 (CAPA).
     Aws,
+    /// Self-managed on GCP: kubeadm control plane on Compute Engine (CAPG).
     Gcp,
+    /// Self-managed on Azure: kubeadm control plane on VMs (CAPZ).
     Azure,
+    /// Local Docker containers (CAPD), for development.
     Docker,
+    /// Amazon EKS, through CAPA's managed control plane and managed node groups.
+    Eks,
+    /// Google GKE, through CAPG's managed control plane and node pools.
+    Gke,
+    /// Azure AKS, through CAPZ's managed control plane and agent pools.
+    Aks,
 }
 
 impl Provider {
+    pub const ALL: [Provider; 7] = [
+        Provider::Aws,
+        Provider::Gcp,
+        Provider::Azure,
+        Provider::Docker,
+        Provider::Eks,
+        Provider::Gke,
+        Provider::Aks,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Provider::Aws => "aws",
             Provider::Gcp => "gcp",
             Provider::Azure => "azure",
             Provider::Docker => "docker",
+            Provider::Eks => "eks",
+            Provider::Gke => "gke",
+            Provider::Aks => "aks",
+        }
+    }
+
+    /// The cloud behind the provider: its settings table (`aws`, `gcp`,
+    /// `azure`) and its infrastructure provider.
+    pub fn cloud(self) -> Cloud {
+        match self {
+            Provider::Aws | Provider::Eks => Cloud::Aws,
+            Provider::Gcp | Provider::Gke => Cloud::Gcp,
+            Provider::Azure | Provider::Aks => Cloud::Azure,
+            Provider::Docker => Cloud::Docker,
+        }
+    }
+
+    /// Whether the cloud runs the control plane (EKS, GKE, AKS).
+    pub fn managed(self) -> bool {
+        matches!(self, Provider::Eks | Provider::Gke | Provider::Aks)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Cloud {
+    Aws,
+    Gcp,
+    Azure,
+    Docker,
+}
+
+impl Cloud {
+    /// The per-cluster settings table of this cloud.
+    pub fn table(self) -> &'static str {
+        match self {
+            Cloud::Aws => "aws",
+            Cloud::Gcp => "gcp",
+            Cloud::Azure => "azure",
+            Cloud::Docker => "docker",
         }
     }
 }
@@ -178,7 +237,8 @@ pub struct Cluster {
     pub name: String,
     /// Environment; selects the overlay `environments/<environment>.toml`.
     pub environment: String,
-    /// Infrastructure provider of the Cluster API objects: `aws`, `gcp`, `azure` or `docker`.
+    /// Infrastructure provider of the Cluster API objects: self-managed `aws`, `gcp`,
+    /// `azure` or `docker` (kubeadm control plane), or managed `eks`, `gke`, `aks`.
     pub provider: Provider,
     /// Cloud region (or a free label for `docker`).
     pub region: String,
@@ -188,9 +248,26 @@ pub struct Cluster {
     /// kubeconfig context used by `mlpc drift` (defaults to the cluster name).
     #[serde(default)]
     pub context: Option<String>,
-    /// Kubernetes API server URL Argo CD deploys to (defaults to in-cluster for a single cluster).
+    /// Kubernetes API server URL Argo CD deploys to. Self-managed clusters: the DNS name
+    /// of the control-plane endpoint (it goes into the API server certificate; point it
+    /// at the load balancer Cluster API creates). Managed clusters may leave it out: they
+    /// are registered with Argo CD by name, with the endpoint the cloud assigns. Required
+    /// in a fleet of more than one cluster, except on the management cluster itself.
     #[serde(default)]
     pub server: Option<String>,
+    /// This cluster is the management cluster itself (Argo CD and Cluster API run on it):
+    /// its layers deploy in-cluster and mlpc emits no Cluster API objects for it.
+    #[serde(default)]
+    pub management: bool,
+    /// AWS settings (`aws` and `eks` clusters).
+    #[serde(default)]
+    pub aws: Option<AwsSettings>,
+    /// GCP settings (`gcp` and `gke` clusters; `project` is required).
+    #[serde(default)]
+    pub gcp: Option<GcpSettings>,
+    /// Azure settings (`azure` and `aks` clusters; subscription, tenant and identity are required).
+    #[serde(default)]
+    pub azure: Option<AzureSettings>,
     /// Extra labels for this cluster's generated Applications.
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
@@ -203,6 +280,90 @@ pub struct Cluster {
     /// Pod and service CIDRs.
     #[serde(default)]
     pub network: ClusterNetwork,
+}
+
+/// AWS settings of a cluster (`aws`, `eks`).
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AwsSettings {
+    /// EC2 key pair for SSH to the nodes. Unset: no key pair (CAPA would otherwise look
+    /// for one named `default`).
+    #[serde(default)]
+    pub ssh_key_name: Option<String>,
+    /// Machine image (`ami-...`) of self-managed nodes. Unset: CAPA looks up its
+    /// published image for the Kubernetes version.
+    #[serde(default)]
+    pub ami_id: Option<String>,
+    /// Existing VPC to use (`vpc-...`). Unset: CAPA creates one.
+    #[serde(default)]
+    pub vpc_id: Option<String>,
+}
+
+/// GCP settings of a cluster (`gcp`, `gke`).
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct GcpSettings {
+    /// Project ID the cluster is created in, e.g. `acme-ml-prod`.
+    pub project: String,
+    /// VPC network name. Unset: `<cluster>-net`, created by CAPG.
+    #[serde(default)]
+    pub network: Option<String>,
+    /// Service account email the nodes run as. Unset: the project's default compute
+    /// service account.
+    #[serde(default)]
+    pub service_account: Option<String>,
+    /// Node image of self-managed nodes (a self link or `projects/P/global/images/I`).
+    /// Unset: CAPG's default image lookup for the Kubernetes version.
+    #[serde(default)]
+    pub image: Option<String>,
+}
+
+/// How Cluster API authenticates to Azure.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum AzureIdentity {
+    /// Azure workload identity federated with CAPZ's service account (no secret).
+    #[default]
+    Workload,
+    /// A service principal with a client secret (`client_secret` is then required).
+    ServicePrincipal,
+    /// A user-assigned managed identity of the management cluster's nodes.
+    UserAssignedMsi,
+}
+
+impl AzureIdentity {
+    /// The `AzureClusterIdentity` type.
+    pub fn kind(self) -> &'static str {
+        match self {
+            AzureIdentity::Workload => "WorkloadIdentity",
+            AzureIdentity::ServicePrincipal => "ServicePrincipal",
+            AzureIdentity::UserAssignedMsi => "UserAssignedMSI",
+        }
+    }
+}
+
+/// Azure settings of a cluster (`azure`, `aks`).
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AzureSettings {
+    /// Subscription ID (a GUID).
+    pub subscription_id: String,
+    /// Microsoft Entra tenant ID (a GUID).
+    pub tenant_id: String,
+    /// Client ID (a GUID) of the identity Cluster API uses.
+    pub client_id: String,
+    /// Kind of identity: `workload` (default), `service-principal` or `user-assigned-msi`.
+    #[serde(default)]
+    pub identity: AzureIdentity,
+    /// The service principal's secret (`service-principal` only): a reference, never the value.
+    #[serde(default)]
+    pub client_secret: Option<SecretRef>,
+    /// Resource group of the cluster. Unset: the cluster name.
+    #[serde(default)]
+    pub resource_group: Option<String>,
+    /// Virtual network name. Unset: `<cluster>-vnet`.
+    #[serde(default)]
+    pub vnet: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]

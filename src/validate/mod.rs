@@ -1,6 +1,7 @@
 //! Validation: structure (schema) then semantics (rules), on every
 //! environment's merged view, reported all at once.
 
+pub mod clusters;
 pub mod fleet;
 pub mod names;
 pub mod rules;
@@ -162,7 +163,10 @@ pub fn validate(
         } else {
             Some(env.as_str())
         };
-        for f in rules::Rules::run(&spec, view_env) {
+        for f in rules::Rules::run(&spec, view_env)
+            .into_iter()
+            .chain(clusters::check(&spec, view_env))
+        {
             diags.push(locate(&loaded.sources, &tree, f.diag, &f.path));
         }
         if !env.is_empty()
