@@ -15,13 +15,19 @@ macro_rules! path {
     ($($seg:expr),* $(,)?) => { vec![$(Seg::from($seg)),*] };
 }
 
-/// Run the cluster rules on one merged view; only clusters of `env` (all when
-/// `None`) are checked, so a finding is reported once, in its own view.
+/// Run the cluster rules on one merged view of the environment `env` (every
+/// cluster when `None`): only its clusters are checked, so a finding is
+/// reported once, in its own view.
 pub fn check(spec: &Spec, env: Option<&str>) -> Vec<Finding> {
+    check_where(spec, &|c: &Cluster| env.is_none_or(|e| c.environment == e))
+}
+
+/// The cluster rules for the clusters `in_view` selects (an environment's, or
+/// one cluster with its own overlay).
+pub fn check_where(spec: &Spec, in_view: &dyn Fn(&Cluster) -> bool) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut push = |diag: Diagnostic, path: Vec<Seg>| out.push(Finding { diag, path });
     let fleet = spec.clusters.len();
-    let in_view = |c: &Cluster| env.is_none_or(|e| c.environment == e);
 
     let managements: Vec<usize> = spec
         .clusters
@@ -30,7 +36,7 @@ pub fn check(spec: &Spec, env: Option<&str>) -> Vec<Finding> {
         .filter(|(_, c)| c.management)
         .map(|(i, _)| i)
         .collect();
-    if managements.len() > 1 && env.is_none_or(|e| spec.clusters[managements[1]].environment == e) {
+    if managements.len() > 1 && in_view(&spec.clusters[managements[1]]) {
         let names: Vec<&str> = managements
             .iter()
             .map(|&i| spec.clusters[i].name.as_str())
@@ -80,7 +86,7 @@ pub fn check(spec: &Spec, env: Option<&str>) -> Vec<Finding> {
 
     if let Some(v) = Version::parse(&spec.platform.kubernetes_version)
         && !catalog::KUBERNETES_LINES.contains(&v.line())
-        && env.is_none_or(|e| spec.clusters.iter().any(|c| c.environment == e))
+        && spec.clusters.iter().any(in_view)
     {
         let known: Vec<String> = catalog::KUBERNETES_LINES
             .iter()
