@@ -229,7 +229,10 @@ pub fn addons(s: &Spec, c: &spec::Cluster) -> Vec<AddonCtx> {
                 "operator": {"replicas": if c.control_plane.replicas == 1 { 1 } else { 2 }},
                 // The default ("helm") generates new certificates on every render:
                 // Argo CD would never see the app in sync.
-                "hubble": {"tls": {"auto": {"method": "cronJob"}}}
+                "hubble": {"tls": {"auto": {"method": "cronJob"}}},
+                // Istio CNI chains its plugin onto Cilium's configuration, which
+                // Cilium would otherwise remove as foreign.
+                "cni": {"exclusive": false}
             }),
             1,
         ));

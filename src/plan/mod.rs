@@ -595,7 +595,12 @@ fn plan_cluster(s: &Spec, c: &spec::Cluster, policies: &[PolicySource]) -> Clust
             "minio-service.kubeflow:9000".into()
         }
     });
-    let secure = s3 || store.endpoint.is_none();
+    // TLS follows the store: AWS S3 speaks HTTPS; the in-cluster MinIO that KFP
+    // deploys serves plain HTTP on 9000; a custom endpoint says so by its scheme.
+    let secure = match &store.endpoint {
+        Some(e) => !e.starts_with("http://"),
+        None => s3,
+    };
     let credentials = store.credentials.as_ref().map(secret_ctx);
     let launcher_providers = {
         let creds = match &credentials {

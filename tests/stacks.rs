@@ -1,0 +1,157 @@
+//! Stacks that work together once synced (issue 16, first part), through the
+//! real binary: each test pins a defect of the first version that a schema
+//! check could not see.
+
+mod support;
+
+use std::path::Path;
+
+use serde_json::Value;
+use support::*;
+
+fn compile(dir: &Path) -> Vec<Value> {
+    let out = dir.join("out");
+    let o = mlpc(dir, &["compile", "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let mut objs = Vec::new();
+    for (rel, bytes) in read_tree(&out) {
+        if rel.ends_with(".yaml") && !rel.ends_with("kustomization.yaml") {
+            let text = String::from_utf8(bytes).unwrap();
+            let mut o: Value = serde_saphyr::from_str(&text).unwrap();
+            o["_path"] = Value::from(rel);
+            objs.push(o);
+        }
+    }
+    objs
+}
+
+fn find<'a>(objs: &'a [Value], path_part: &str, kind: &str, name: &str) -> &'a Value {
+    objs.iter()
+        .find(|o| {
+            o["kind"] == kind
+                && o["metadata"]["name"] == name
+                && o["_path"].as_str().unwrap_or_default().contains(path_part)
+        })
+        .unwrap_or_else(|| panic!("no {kind} {name} under {path_part}"))
+}
+
+fn env_value(app: &Value, name: &str) -> String {
+    // The KFP Application patches the API server's environment.
+    let patches = app["spec"]["source"]["kustomize"]["patches"]
+        .as_array()
+        .unwrap();
+    for p in patches {
+        let patch: Value = serde_saphyr::from_str(p["patch"].as_str().unwrap()).unwrap();
+        if let Some(envs) = patch
+            .pointer("/spec/template/spec/containers/0/env")
+            .and_then(Value::as_array)
+        {
+            for e in envs {
+                if e["name"] == name {
+                    return e["value"].as_str().unwrap().to_string();
+                }
+            }
+        }
+    }
+    panic!("no env {name}");
+}
+
+/// The in-cluster MinIO serves plain HTTP: KFP must not be told to use TLS.
+#[test]
+fn in_cluster_artifact_store_is_not_tls() {
+    let dir = example_copy();
+    let spec = dir.path().join("ml-platform.toml");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    let start = text.find("[pipelines.artifact_store]").unwrap();
+    let end = text[start..].find("\n\n").unwrap() + start;
+    let mut text = text.replace(
+        &text[start..end],
+        "[pipelines.artifact_store]\ntype = \"incluster\"",
+    );
+    text = text.replace("pipeline_root = \"s3://acme-ml-artifacts/pipelines\"\n", "");
+    std::fs::write(&spec, text).unwrap();
+    let objs = compile(dir.path());
+    let kfp = find(&objs, "argocd/stg-use1", "Application", "stg-use1-kfp");
+    assert_eq!(env_value(kfp, "OBJECTSTORECONFIG_SECURE"), "false");
+    // S3 stays on TLS.
+    let objs = compile(example_copy().path());
+    let kfp = find(&objs, "argocd/stg-use1", "Application", "stg-use1-kfp");
+    assert_eq!(env_value(kfp, "OBJECTSTORECONFIG_SECURE"), "true");
+}
+
+#[test]
+fn team_namespaces_get_katib_metrics_collection() {
+    let objs = compile(example_copy().path());
+    let ns = find(&objs, "clusters/prod-usw2", "Namespace", "vision");
+    assert_eq!(
+        ns["metadata"]["labels"]["katib.kubeflow.org/metrics-collector-injection"],
+        "enabled"
+    );
+}
+
+#[test]
+fn knative_serving_has_its_namespace_in_the_mesh_and_accepts_gpu_placement() {
+    let objs = compile(example_copy().path());
+    let ns = find(&objs, "clusters/prod-usw2", "Namespace", "knative-serving");
+    assert_eq!(ns["metadata"]["labels"]["istio-injection"], "enabled");
+    let ks = find(
+        &objs,
+        "clusters/prod-usw2",
+        "KnativeServing",
+        "knative-serving",
+    );
+    let features = &ks["spec"]["config"]["features"];
+    for f in [
+        "kubernetes.podspec-nodeselector",
+        "kubernetes.podspec-tolerations",
+        "kubernetes.podspec-affinity",
+    ] {
+        assert_eq!(features[f], "enabled", "{f}");
+    }
+    // The Knative-mode model really uses what the features allow.
+    let isvc = find(
+        &objs,
+        "clusters/prod-usw2",
+        "InferenceService",
+        "image-classifier",
+    );
+    assert!(!isvc["spec"]["predictor"]["tolerations"].is_null());
+}
+
+#[test]
+fn only_kfp_owns_the_kubeflow_namespace() {
+    let objs = compile(example_copy().path());
+    let katib = find(&objs, "argocd/prod-usw2", "Application", "prod-usw2-katib");
+    let patches = katib["spec"]["source"]["kustomize"]["patches"]
+        .as_array()
+        .unwrap();
+    assert!(
+        patches.iter().any(|p| p["target"]["kind"] == "Namespace"
+            && p["patch"].as_str().unwrap().contains("\"$patch\": delete")),
+        "{patches:?}"
+    );
+}
+
+/// Team namespaces enforce Pod Security `baseline`, which rejects the
+/// NET_ADMIN `istio-init` container: Istio CNI must do the redirection.
+#[test]
+fn sidecars_need_no_net_admin_under_pod_security_baseline() {
+    let objs = compile(example_copy().path());
+    let cni = find(
+        &objs,
+        "argocd/prod-usw2",
+        "Application",
+        "prod-usw2-istio-cni",
+    );
+    assert_eq!(cni["spec"]["source"]["chart"], "cni");
+    let istiod = find(&objs, "argocd/prod-usw2", "Application", "prod-usw2-istiod");
+    assert_eq!(
+        istiod["spec"]["source"]["helm"]["valuesObject"]["pilot"]["cni"]["enabled"],
+        true
+    );
+    let cilium = find(&objs, "argocd/prod-usw2", "Application", "prod-usw2-cilium");
+    assert_eq!(
+        cilium["spec"]["source"]["helm"]["valuesObject"]["cni"]["exclusive"],
+        false
+    );
+}
