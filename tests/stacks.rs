@@ -155,3 +155,51 @@ fn sidecars_need_no_net_admin_under_pod_security_baseline() {
         false
     );
 }
+
+/// Knative-mode traffic inside the cluster goes through the local gateway:
+/// its Service must select the gateway pods where they run (istio-ingress),
+/// and KServe must be pointed at it with the chart keys of the pinned version.
+#[test]
+fn knative_local_gateway_reaches_the_gateway_pods() {
+    let objs = compile(example_copy().path());
+    let svc = find(
+        &objs,
+        "clusters/prod-usw2",
+        "Service",
+        "knative-local-gateway",
+    );
+    assert_eq!(svc["metadata"]["namespace"], "istio-ingress");
+    assert_eq!(svc["spec"]["selector"]["istio"], "ingressgateway");
+    assert_eq!(svc["spec"]["ports"][0]["targetPort"], 8081);
+    let ks = find(
+        &objs,
+        "clusters/prod-usw2",
+        "KnativeServing",
+        "knative-serving",
+    );
+    assert_eq!(
+        ks["spec"]["config"]["istio"]["local-gateway.knative-serving.knative-local-gateway"],
+        "knative-local-gateway.istio-ingress.svc.cluster.local"
+    );
+    let kserve = find(&objs, "argocd/prod-usw2", "Application", "prod-usw2-kserve");
+    let gw = &kserve["spec"]["source"]["helm"]["valuesObject"]["kserve"]["controller"]["gateway"];
+    assert_eq!(
+        gw["localGateway"]["gatewayService"],
+        "knative-local-gateway.istio-ingress.svc.cluster.local"
+    );
+    // v0.16's chart has no ingressGateway.gatewayService: only these keys.
+    let keys: Vec<&String> = gw["ingressGateway"].as_object().unwrap().keys().collect();
+    assert_eq!(keys, vec!["className", "gateway"]);
+}
+
+/// Standard-mode models are exposed by Ingresses of class `istio`.
+#[test]
+fn standard_mode_ingresses_have_their_class() {
+    let objs = compile(example_copy().path());
+    let class = find(&objs, "clusters/prod-usw2", "IngressClass", "istio");
+    assert_eq!(class["spec"]["controller"], "istio.io/ingress-controller");
+    let istiod = find(&objs, "argocd/prod-usw2", "Application", "prod-usw2-istiod");
+    let mesh = &istiod["spec"]["source"]["helm"]["valuesObject"]["meshConfig"];
+    assert_eq!(mesh["ingressClass"], "istio");
+    assert_eq!(mesh["ingressSelector"], "ingressgateway");
+}

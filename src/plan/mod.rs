@@ -31,6 +31,8 @@ pub const LAYERS: &[&str] = &[
 ];
 
 pub const GPU_RESOURCE: &str = "nvidia.com/gpu";
+/// Namespace of the Istio ingress gateway (its own, apart from istiod's).
+pub const INGRESS_NAMESPACE: &str = "istio-ingress";
 pub const POOL_LABEL: &str = "mlpc.io/pool";
 pub const TEAM_LABEL: &str = "mlpc.io/team";
 
@@ -713,6 +715,11 @@ fn plan_cluster(s: &Spec, c: &spec::Cluster, policies: &[PolicySource]) -> Clust
             },
             tls: s.mesh.tls.as_ref().map(secret_ctx),
             allowed_namespaces: s.mesh.allowed_namespaces.clone(),
+            ingress_namespace: INGRESS_NAMESPACE.into(),
+            ingress_service: format!("istio-ingressgateway.{INGRESS_NAMESPACE}.svc.cluster.local"),
+            local_gateway_service: format!(
+                "knative-local-gateway.{INGRESS_NAMESPACE}.svc.cluster.local"
+            ),
         },
         policy,
         cost,

@@ -388,6 +388,13 @@ pub struct MeshCtx {
     pub mtls: String,
     pub tls: Option<SecretCtx>,
     pub allowed_namespaces: Vec<String>,
+    /// Where the ingress gateway pods run (the Istio `gateway` chart's release).
+    pub ingress_namespace: String,
+    /// Its Service, which Knative's external gateway routes through.
+    pub ingress_service: String,
+    /// The Service of Knative's cluster-local gateway, beside the gateway pods (the
+    /// one net-istio ships in istio-system selects no pods there).
+    pub local_gateway_service: String,
 }
 
 #[derive(Clone, Debug, Serialize)]

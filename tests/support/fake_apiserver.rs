@@ -70,6 +70,8 @@ pub fn known_type(api_version: &str, kind: &str) -> Option<ResourceType> {
         ("rbac.authorization.k8s.io", "ClusterRole") => ("clusterroles", false),
         ("rbac.authorization.k8s.io", "ClusterRoleBinding") => ("clusterrolebindings", false),
         ("networking.k8s.io", "NetworkPolicy") => ("networkpolicies", true),
+        ("networking.k8s.io", "IngressClass") => ("ingressclasses", false),
+        ("storage.k8s.io", "StorageClass") => ("storageclasses", false),
         ("kubeflow.org", "Profile") => ("profiles", false),
         ("kubeflow.org", "Experiment") => ("experiments", true),
         ("kueue.x-k8s.io", "ClusterQueue") => ("clusterqueues", false),
