@@ -203,3 +203,33 @@ fn standard_mode_ingresses_have_their_class() {
     assert_eq!(mesh["ingressClass"], "istio");
     assert_eq!(mesh["ingressSelector"], "ingressgateway");
 }
+
+/// Members are bound to `edit`: the platform's kinds must aggregate into it.
+#[test]
+fn team_members_may_use_the_platform_kinds() {
+    let objs = compile(example_copy().path());
+    let role = find(&objs, "clusters/prod-usw2", "ClusterRole", "mlpc-ml-edit");
+    assert_eq!(
+        role["metadata"]["labels"]["rbac.authorization.k8s.io/aggregate-to-edit"],
+        "true"
+    );
+    let rules = role["rules"].as_array().unwrap();
+    for (group, resource) in [
+        ("trainer.kubeflow.org", "trainjobs"),
+        ("kubeflow.org", "experiments"),
+        ("serving.kserve.io", "inferenceservices"),
+    ] {
+        assert!(
+            rules.iter().any(|r| r["apiGroups"][0] == group
+                && r["resources"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|x| x == resource)
+                && r["verbs"].as_array().unwrap().iter().any(|v| v == "create")),
+            "{group}/{resource}: {rules:?}"
+        );
+    }
+    let members = find(&objs, "clusters/prod-usw2", "RoleBinding", "vision-members");
+    assert_eq!(members["roleRef"]["name"], "edit");
+}
