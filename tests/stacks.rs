@@ -233,3 +233,48 @@ fn team_members_may_use_the_platform_kinds() {
     let members = find(&objs, "clusters/prod-usw2", "RoleBinding", "vision-members");
     assert_eq!(members["roleRef"]["name"], "edit");
 }
+
+/// What Kueue admits, the namespace's ResourceQuota must accept: GPUs up to
+/// nominal plus borrowing (within the pools), CPU and memory never borrowed
+/// beyond the team's quota.
+#[test]
+fn kueue_never_admits_what_the_resource_quota_rejects() {
+    let objs = compile(example_copy().path());
+    for team in ["vision", "nlp", "recsys"] {
+        let cq = find(&objs, "clusters/prod-usw2", "ClusterQueue", team);
+        let rq = find(
+            &objs,
+            "clusters/prod-usw2",
+            "ResourceQuota",
+            &format!("{team}-quota"),
+        );
+        let groups = cq["spec"]["resourceGroups"].as_array().unwrap();
+        let cpu_group = &groups[0]["flavors"][0]["resources"];
+        assert_eq!(cpu_group[0]["borrowingLimit"], "0", "{team} cpu");
+        assert_eq!(cpu_group[1]["borrowingLimit"], "0", "{team} memory");
+        let admitted: u64 = groups
+            .get(1)
+            .map(|g| {
+                g["flavors"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|f| {
+                        let r = &f["resources"][0];
+                        r["nominalQuota"].as_u64().unwrap()
+                            + r["borrowingLimit"].as_u64().unwrap_or(0)
+                    })
+                    .sum()
+            })
+            .unwrap_or(0);
+        let hard: u64 = rq["spec"]["hard"]["requests.nvidia.com/gpu"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(
+            hard >= admitted,
+            "{team}: quota {hard} < Kueue can admit {admitted}"
+        );
+    }
+}

@@ -270,6 +270,23 @@ fn pool_ctx(cluster: &spec::Cluster, k8s: catalog::Version, p: &spec::NodePool) 
     }
 }
 
+/// What Kueue can admit for a team on its GPU flavors: per flavor the nominal
+/// quota plus the borrowing limit (the pool's whole capacity when unlimited),
+/// never more than the pool has.
+pub fn gpu_ceiling(nominal: &[u64], capacity: &[u64], borrowing: Option<u32>) -> u64 {
+    nominal
+        .iter()
+        .zip(capacity)
+        .map(|(&n, &cap)| {
+            let most = match borrowing {
+                Some(b) => n + u64::from(b),
+                None => cap,
+            };
+            most.min(cap).max(n)
+        })
+        .sum()
+}
+
 fn gpu_tolerations() -> Vec<Toleration> {
     vec![Toleration {
         key: GPU_RESOURCE.into(),
@@ -363,6 +380,7 @@ fn plan_cluster(s: &Spec, c: &spec::Cluster, policies: &[PolicySource]) -> Clust
                 .map(|p| u64::from(p.max_nodes) * u64::from(p.gpu.as_ref().map_or(0, |g| g.count)))
                 .collect();
             let split = split_proportional(u64::from(t.quota.gpu), &weights);
+            let gpu_ceiling = gpu_ceiling(&split, &weights, t.quota.gpu_borrowing_limit);
             let flavors = usable
                 .iter()
                 .zip(split)
@@ -390,6 +408,7 @@ fn plan_cluster(s: &Spec, c: &spec::Cluster, policies: &[PolicySource]) -> Clust
                     kueue_memory: memory
                         .clone()
                         .unwrap_or_else(|| format!("{memory_capacity}Gi")),
+                    gpu_ceiling,
                 },
                 gpu_flavors: flavors,
                 gpu_borrowing_limit: t.quota.gpu_borrowing_limit,
@@ -823,4 +842,35 @@ fn policy_ctx(
 /// Requested CPU of a quantity string in cores (0 when unparsable; validation ran before).
 pub fn cores(q: &str) -> f64 {
     parse_quantity(q).unwrap_or(0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn gpu_ceiling_adds_borrowing_within_capacity() {
+        assert_eq!(gpu_ceiling(&[10, 6], &[32, 24], Some(8)), 18 + 14);
+        assert_eq!(gpu_ceiling(&[30], &[32], Some(8)), 32, "capped at the pool");
+        assert_eq!(gpu_ceiling(&[4], &[24], None), 24, "unlimited borrowing");
+        assert_eq!(gpu_ceiling(&[4], &[24], Some(0)), 4);
+        assert_eq!(
+            gpu_ceiling(&[40], &[32], Some(0)),
+            40,
+            "never below nominal"
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn quota_splits_always_sum_to_the_total(
+            total in 0u64..100_000,
+            weights in proptest::collection::vec(0u64..10_000, 1..10),
+        ) {
+            let split = split_proportional(total, &weights);
+            prop_assert_eq!(split.len(), weights.len());
+            prop_assert_eq!(split.iter().sum::<u64>(), total);
+        }
+    }
 }

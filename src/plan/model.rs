@@ -221,6 +221,10 @@ pub struct QuotaCtx {
     /// Kueue nominal quotas: the team's quota, or the cluster's capacity when unset.
     pub kueue_cpu: String,
     pub kueue_memory: String,
+    /// The most GPUs Kueue can admit for the team (nominal plus borrowing, within
+    /// its pools' capacity): the ResourceQuota's GPU ceiling, so a workload Kueue
+    /// admits is never rejected by the quota afterwards.
+    pub gpu_ceiling: u64,
 }
 
 #[derive(Clone, Debug, Serialize)]
