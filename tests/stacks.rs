@@ -278,3 +278,88 @@ fn kueue_never_admits_what_the_resource_quota_rejects() {
         );
     }
 }
+
+/// Every ExternalSecret reads a ClusterSecretStore that the compile creates,
+/// through an External Secrets install the compile declares.
+#[test]
+fn secrets_have_a_store_and_an_operator() {
+    let objs = compile(example_copy().path());
+    let eso = find(
+        &objs,
+        "argocd/prod-usw2",
+        "Application",
+        "prod-usw2-external-secrets",
+    );
+    assert_eq!(eso["spec"]["source"]["chart"], "external-secrets");
+    let store = find(
+        &objs,
+        "clusters/prod-usw2",
+        "ClusterSecretStore",
+        "aws-secrets-manager",
+    );
+    assert_eq!(store["spec"]["provider"]["aws"]["region"], "us-east-1");
+    for es in objs.iter().filter(|o| {
+        o["kind"] == "ExternalSecret"
+            && o["_path"]
+                .as_str()
+                .unwrap()
+                .starts_with("clusters/prod-usw2")
+    }) {
+        assert_eq!(
+            es["spec"]["secretStoreRef"]["name"], "aws-secrets-manager",
+            "{}",
+            es["metadata"]["name"]
+        );
+    }
+    // The serving Gateway's certificate is produced, beside the gateway.
+    let tls = find(
+        &objs,
+        "clusters/prod-usw2",
+        "ExternalSecret",
+        "ml-acme-example-tls",
+    );
+    assert_eq!(tls["metadata"]["namespace"], "istio-ingress");
+    assert_eq!(
+        tls["spec"]["target"]["template"]["type"],
+        "kubernetes.io/tls"
+    );
+}
+
+#[test]
+fn undeclared_stores_and_unproduced_tls_are_errors() {
+    let dir = example_copy();
+    let spec = dir.path().join("ml-platform.toml");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    let start = text.find("[[secret_stores]]").unwrap();
+    let mut text = text[..start].to_string();
+    text = text.replace(
+        ", external = { store = \"aws-secrets-manager\", key = \"ml-platform/ingress-tls\" }",
+        "",
+    );
+    std::fs::write(&spec, text).unwrap();
+    let o = mlpc(dir.path(), &["validate", "--format", "json"]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let found: Vec<(String, String)> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["path"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        found.contains(&(
+            "E181".into(),
+            "pipelines.artifact_store.credentials.external.store".into()
+        )),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("E184".into(), "mesh.tls".into())),
+        "{found:?}"
+    );
+    assert_eq!(o.status.code(), Some(1));
+}

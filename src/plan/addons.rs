@@ -14,7 +14,7 @@ use serde_json::json;
 use super::cluster::{external_cloud, k8s_version};
 use super::model::*;
 use crate::catalog::Version;
-use crate::spec::model::{self as spec, Cloud, Provider, Spec};
+use crate::spec::model::{self as spec, Cloud, Provider, SecretStoreProvider, Spec};
 
 /// A pinned add-on install source.
 #[derive(Clone, Copy, Debug, serde::Serialize)]
@@ -109,6 +109,15 @@ pub const CLUSTER_AUTOSCALER: AddonSource = AddonSource {
     why: "scales node pools between min and max, from zero, through Cluster API",
 };
 
+pub const EXTERNAL_SECRETS: AddonSource = AddonSource {
+    name: "external-secrets",
+    repo: "https://charts.external-secrets.io",
+    chart: "external-secrets",
+    path: "",
+    version: "0.20.4",
+    why: "fills the Secrets the spec references from the declared secret stores",
+};
+
 /// Every add-on source, for `mlpc catalog` and the README.
 pub const ALL: &[AddonSource] = &[
     CILIUM,
@@ -121,7 +130,82 @@ pub const ALL: &[AddonSource] = &[
     LOCAL_PATH,
     METRICS_SERVER,
     CLUSTER_AUTOSCALER,
+    EXTERNAL_SECRETS,
 ];
+
+/// The namespace and service account External Secrets runs as; the stores'
+/// workload identities bind to it.
+const ESO_NAMESPACE: &str = "external-secrets";
+const ESO_SERVICE_ACCOUNT: &str = "external-secrets";
+
+/// External Secrets itself, when the spec declares secret stores: its service
+/// account carries the stores' cloud identities.
+fn external_secrets(s: &Spec) -> Option<AddonCtx> {
+    if s.secret_stores.is_empty() {
+        return None;
+    }
+    let mut annotations = serde_json::Map::new();
+    let mut pod_labels = serde_json::Map::new();
+    for st in &s.secret_stores {
+        let Some(id) = &st.identity else { continue };
+        match st.provider {
+            SecretStoreProvider::Aws => {
+                annotations.insert("eks.amazonaws.com/role-arn".into(), json!(id));
+            }
+            SecretStoreProvider::Gcp => {
+                annotations.insert("iam.gke.io/gcp-service-account".into(), json!(id));
+            }
+            SecretStoreProvider::Azure => {
+                annotations.insert("azure.workload.identity/client-id".into(), json!(id));
+                pod_labels.insert("azure.workload.identity/use".into(), json!("true"));
+            }
+            SecretStoreProvider::Vault => {}
+        }
+    }
+    Some(addon(
+        EXTERNAL_SECRETS,
+        ESO_NAMESPACE,
+        json!({
+            "installCRDs": true,
+            "serviceAccount": {"name": ESO_SERVICE_ACCOUNT, "annotations": annotations},
+            "podLabels": pod_labels
+        }),
+        2,
+    ))
+}
+
+/// A ClusterSecretStore per declared store (validation checked each has what
+/// its provider needs).
+pub fn secret_stores(s: &Spec) -> Vec<SecretStoreCtx> {
+    let sa = json!({"name": ESO_SERVICE_ACCOUNT, "namespace": ESO_NAMESPACE});
+    s.secret_stores
+        .iter()
+        .map(|st| SecretStoreCtx {
+            name: st.name.clone(),
+            provider: match st.provider {
+                // Credentials come from the controller's own identity (IRSA or
+                // the node's instance profile).
+                SecretStoreProvider::Aws => json!({"aws": {
+                    "service": "SecretsManager",
+                    "region": st.region.clone().unwrap_or_default()}}),
+                SecretStoreProvider::Gcp => json!({"gcpsm": {
+                    "projectID": st.project.clone().unwrap_or_default()}}),
+                SecretStoreProvider::Azure => json!({"azurekv": {
+                    "vaultUrl": st.vault_url.clone().unwrap_or_default(),
+                    "authType": "WorkloadIdentity",
+                    "serviceAccountRef": sa}}),
+                SecretStoreProvider::Vault => json!({"vault": {
+                    "server": st.server.clone().unwrap_or_default(),
+                    "path": st.path.clone().unwrap_or_else(|| "secret".into()),
+                    "version": "v2",
+                    "auth": {"kubernetes": {
+                        "mountPath": "kubernetes",
+                        "role": st.role.clone().unwrap_or_default(),
+                        "serviceAccountRef": sa}}}}),
+            },
+        })
+        .collect()
+}
 
 /// The cluster-autoscaler image of a Kubernetes release line: the autoscaler
 /// supports the release line it is named after.
@@ -219,6 +303,7 @@ pub fn addons(s: &Spec, c: &spec::Cluster) -> Vec<AddonCtx> {
     let k8s = k8s_version(s);
     let pod_cidr = c.network.pod_cidr.as_str();
     let mut out = Vec::new();
+    out.extend(external_secrets(s));
     if !c.provider.managed() {
         out.push(addon(
             CILIUM,

@@ -751,6 +751,7 @@ fn plan_cluster(s: &Spec, c: &spec::Cluster, policies: &[PolicySource]) -> Clust
             sync_wave: 1,
         },
         addons: addons::addons(s, c),
+        secret_stores: addons::secret_stores(s),
         storage_classes: addons::storage_classes(c),
         layers: LAYERS
             .iter()

@@ -471,6 +471,8 @@ pub struct ClusterPlan {
     pub bootstrap: LayerCtx,
     /// Its add-on installs, per provider, in install order.
     pub addons: Vec<AddonCtx>,
+    /// ClusterSecretStores (bootstrap objects), with the provider block of each.
+    pub secret_stores: Vec<SecretStoreCtx>,
     /// StorageClasses the bootstrap layer creates (when the CSI chart does not).
     pub storage_classes: Vec<StorageClassCtx>,
     pub layers: Vec<LayerCtx>,
@@ -500,6 +502,13 @@ pub struct AddonCtx {
     pub wave: usize,
     /// Why the cluster needs it (a comment in the plan, shown by `mlpc catalog`).
     pub why: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SecretStoreCtx {
+    pub name: String,
+    /// `spec.provider` of the ClusterSecretStore.
+    pub provider: serde_json::Value,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -55,6 +55,54 @@ pub struct Spec {
     #[serde(default)]
     /// Rollout of changes across the fleet, wave by wave.
     pub fleet: Fleet,
+    /// External secret stores (`external = { store = "..." }` names one): mlpc
+    /// installs External Secrets and a ClusterSecretStore per entry on every cluster.
+    #[serde(default)]
+    pub secret_stores: Vec<SecretStore>,
+}
+
+/// A secret store External Secrets reads credentials from. It authenticates as
+/// its own service account (`external-secrets/external-secrets`): IRSA, GKE or
+/// Azure workload identity, or Vault's Kubernetes auth.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SecretStore {
+    /// Name of the ClusterSecretStore, as `external.store` references it.
+    pub name: String,
+    /// `aws` (Secrets Manager), `gcp` (Secret Manager), `azure` (Key Vault) or `vault`.
+    pub provider: SecretStoreProvider,
+    /// AWS region (`aws`).
+    #[serde(default)]
+    pub region: Option<String>,
+    /// The cloud identity External Secrets' service account maps to (optional): an
+    /// IAM role ARN (`aws`, IRSA), a Google service account email (`gcp`, GKE
+    /// workload identity) or a managed identity's client ID (`azure`, workload identity).
+    #[serde(default)]
+    pub identity: Option<String>,
+    /// GCP project of the secrets (`gcp`).
+    #[serde(default)]
+    pub project: Option<String>,
+    /// Key Vault URL, `https://NAME.vault.azure.net` (`azure`).
+    #[serde(default)]
+    pub vault_url: Option<String>,
+    /// Vault server URL (`vault`).
+    #[serde(default)]
+    pub server: Option<String>,
+    /// KV v2 mount path (`vault`, default `secret`).
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Role of Vault's Kubernetes auth (`vault`).
+    #[serde(default)]
+    pub role: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SecretStoreProvider {
+    Aws,
+    Gcp,
+    Azure,
+    Vault,
 }
 
 /// Rollout of the fleet: the generated ApplicationSet syncs clusters wave by wave.

@@ -6,6 +6,7 @@ pub mod fleet;
 pub mod names;
 pub mod rules;
 pub mod secrets;
+pub mod stores;
 pub mod structural;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -166,6 +167,7 @@ pub fn validate(
         for f in rules::Rules::run(&spec, view_env)
             .into_iter()
             .chain(clusters::check(&spec, view_env))
+            .chain(stores::check(&spec))
         {
             diags.push(locate(&loaded.sources, &tree, f.diag, &f.path));
         }
