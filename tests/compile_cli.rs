@@ -207,10 +207,12 @@ fn cluster_flag_limits_the_work_and_keeps_the_rest() {
     std::fs::write(&spec, text).unwrap();
     let o = compile_into(dir.path(), &out, &["--cluster", "prod-usw2"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // 12 GPUs split 7/5 over A100 and L4, each flavor borrowing up to 8:
+    // Kueue may admit 15 + 13, the quota's ceiling.
     assert!(
         std::fs::read_to_string(&prod_quota)
             .unwrap()
-            .contains("requests.nvidia.com/gpu: \"12\"")
+            .contains("requests.nvidia.com/gpu: \"28\"")
     );
     assert_eq!(
         std::fs::read_to_string(&staging_quota).unwrap(),

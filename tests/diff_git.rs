@@ -210,12 +210,16 @@ fn quota_and_model_change_names_exactly_the_changed_objects() {
     };
     let rq = by_kind("ResourceQuota", "prod-usw2");
     let diff = rq["diff"].as_str().unwrap();
+    // The quota's GPU ceiling is what Kueue can admit: 16 split 9/7 plus 8
+    // borrowable per flavor is 32; 24 split 14/10 plus 8 each is 40.
     assert!(
-        diff.lines().any(|l| l.starts_with('-') && l.contains("16")),
+        diff.lines()
+            .any(|l| l.starts_with('-') && l.contains("\"32\"")),
         "{diff}"
     );
     assert!(
-        diff.lines().any(|l| l.starts_with('+') && l.contains("24")),
+        diff.lines()
+            .any(|l| l.starts_with('+') && l.contains("\"40\"")),
         "{diff}"
     );
     assert!(diff.contains("@@"), "{diff}");

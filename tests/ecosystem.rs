@@ -57,7 +57,9 @@ fn graph_draws_waves_pools_teams_and_models() {
         "{g}"
     );
     assert!(
-        g.contains("layers: mesh, pipelines, training, tuning, serving, tenancy, policy"),
+        g.contains(
+            "layers: bootstrap, mesh, pipelines, training, tuning, serving, tenancy, policy"
+        ),
         "{g}"
     );
     // The H100 pool exists only in production.

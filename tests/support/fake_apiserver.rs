@@ -86,6 +86,7 @@ pub fn known_type(api_version: &str, kind: &str) -> Option<ResourceType> {
         ("templates.gatekeeper.sh", "ConstraintTemplate") => ("constrainttemplates", false),
         ("trainer.kubeflow.org", "ClusterTrainingRuntime") => ("clustertrainingruntimes", false),
         ("external-secrets.io", "ExternalSecret") => ("externalsecrets", true),
+        ("external-secrets.io", "ClusterSecretStore") => ("clustersecretstores", false),
         ("constraints.gatekeeper.sh", _) => {
             return Some(ResourceType {
                 group,
