@@ -368,3 +368,62 @@ fn the_readme_gets_a_new_user_from_nothing_to_a_compiled_platform() {
     assert_eq!(listed, emitted);
     assert!(!readme.contains("08-cost"));
 }
+
+/// Every finding code the validator can emit is documented in the README's
+/// table (the codes are string literals in src/validate).
+#[test]
+fn every_validation_code_is_in_the_readme() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let mut codes = std::collections::BTreeSet::new();
+    for dir in ["src/validate", "src/spec"] {
+        for e in std::fs::read_dir(repo().join(dir)).unwrap() {
+            let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
+            for (i, _) in text.match_indices("\"E1").chain(text.match_indices("\"W1")) {
+                let code = &text[i + 1..(i + 5).min(text.len())];
+                if code[1..].chars().all(|c| c.is_ascii_digit()) && text[i + 5..].starts_with('"') {
+                    codes.insert(code.to_string());
+                }
+            }
+        }
+    }
+    assert!(codes.len() > 40, "{codes:?}");
+    for code in ["E145", "W146", "E147", "E148", "W149"] {
+        assert!(codes.contains(code), "{code} is emitted");
+    }
+    for code in codes {
+        assert!(
+            readme.contains(&format!("| {code} |")),
+            "{code} is not in the README"
+        );
+    }
+}
+
+/// A cluster with its own overlay is judged by its own view: a GPU pool its
+/// overlay sizes is not "missing" in its environment's view.
+#[test]
+fn per_cluster_rules_judge_a_cluster_by_its_own_view() {
+    let dir = new_platform();
+    let root = dir.path();
+    let spec = std::fs::read_to_string(root.join("ml-platform.toml")).unwrap();
+    std::fs::write(
+        root.join("ml-platform.toml"),
+        spec.replace(
+            "memory_gib = 900\nmax_nodes = 1\n",
+            "memory_gib = 900\nmax_nodes = 0\n",
+        ),
+    )
+    .unwrap();
+    let o = mlpc(root, &["validate", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v.to_string().contains("W115"), "without the overlay: {v:#}");
+    std::fs::write(
+        root.join("clusters/prod-azure.toml"),
+        format!("{AZURE}\n[[node_pools]]\nname = \"gpu-azure-a100\"\nmax_nodes = 1\n"),
+    )
+    .unwrap();
+    let o = mlpc(root, &["validate", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(!v.to_string().contains("W115"), "{v:#}");
+    // The pool's own max_nodes = 0 in the base is still reported (W137).
+    assert!(v.to_string().contains("W137"), "{v:#}");
+}

@@ -138,6 +138,7 @@ pub fn validate(
         }
         s
     };
+    let overlaid: BTreeSet<String> = loaded.cluster_overlays.keys().cloned().collect();
     let mut trees = BTreeMap::new();
     for env in &all_envs {
         if let Some(o) = only_env
@@ -151,9 +152,9 @@ pub fn validate(
             None => Vec::new(),
         };
         let scope = if env.is_empty() {
-            Scope::Env(None)
+            Scope::Env(None, &overlaid)
         } else {
-            Scope::Env(Some(env.as_str()))
+            Scope::Env(Some(env.as_str()), &overlaid)
         };
         let Some(spec) = check_view(&loaded, &tree, new_entries, scope, &mut diags) else {
             continue;
@@ -192,15 +193,17 @@ pub fn validate(
 /// Which clusters a view's per-cluster rules look at.
 #[derive(Clone, Copy)]
 enum Scope<'a> {
-    /// An environment's clusters (every cluster when `None`).
-    Env(Option<&'a str>),
+    /// An environment's clusters (every cluster when `None`), except those
+    /// with their own overlay, which their own view judges (a pool a cluster
+    /// overlay adds must not be missed in the environment's view).
+    Env(Option<&'a str>, &'a BTreeSet<String>),
     /// One cluster with its own overlay.
     Cluster(&'a str),
 }
 
 fn run_rules(spec: &Spec, scope: Scope<'_>) -> Vec<rules::Finding> {
     match scope {
-        Scope::Env(env) => rules::Rules::run(spec, env),
+        Scope::Env(env, except) => rules::Rules::run_except(spec, env, except),
         Scope::Cluster(c) => rules::Rules::run_for_cluster(spec, c),
     }
 }

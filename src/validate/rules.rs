@@ -42,6 +42,22 @@ impl<'a> Rules<'a> {
         Self::run_view(spec, view)
     }
 
+    /// [`Rules::run`] without the per-cluster rules of `except` (clusters that
+    /// have their own overlay are judged in their own view).
+    pub fn run_except(
+        spec: &'a Spec,
+        env: Option<&str>,
+        except: &BTreeSet<String>,
+    ) -> Vec<Finding> {
+        let view = spec
+            .clusters
+            .iter()
+            .filter(|c| env.is_none_or(|e| c.environment == e) && !except.contains(&c.name))
+            .map(|c| c.name.as_str())
+            .collect();
+        Self::run_view(spec, view)
+    }
+
     /// The rules on the view of one cluster (with its `clusters/<name>.toml`).
     pub fn run_for_cluster(spec: &'a Spec, cluster: &str) -> Vec<Finding> {
         let view = spec
