@@ -103,6 +103,75 @@ fn a_model_with_only_its_required_keys_validates_in_either_mode() {
     );
 }
 
+/// A spec with only the required keys of every table, in either default
+/// serving mode: the defaults validate together and compile.
+#[test]
+fn a_spec_of_required_keys_only_validates_and_compiles() {
+    const MINIMAL: &str = r#"[platform]
+name = "mini"
+domain = "ml.mini.example"
+
+[gitops]
+repo_url = "https://git.mini.example/ml.git"
+
+[[clusters]]
+name = "one"
+environment = "dev"
+provider = "docker"
+region = "local"
+
+[[node_pools]]
+name = "gpu"
+instance_type = "kind"
+gpu = { type = "nvidia-t4", count = 1 }
+cpu = 8
+memory_gib = 32
+max_nodes = 1
+hourly_price = 0
+
+[[teams]]
+name = "a"
+owners = ["a@mini.example"]
+
+[[training.runtimes]]
+name = "torch"
+image = "pytorch/pytorch:2.7.1-cuda12.8-cudnn9-runtime"
+node_pool = "gpu"
+
+[[tuning.experiments]]
+name = "sweep"
+team = "a"
+algorithm = "random"
+objective = { type = "maximize", metric = "acc" }
+image = "ghcr.io/mini/train:1.0"
+command = ["python", "train.py", "--lr=${trialParameters.lr}"]
+[[tuning.experiments.parameters]]
+name = "lr"
+type = "double"
+min = 0.001
+max = 0.1
+
+[[serving.models]]
+name = "m"
+team = "a"
+format = "sklearn"
+storage_uri = "s3://b/m"
+"#;
+    for extra in ["", "\n[serving]\ndeployment_mode = \"knative\"\n"] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("ml-platform.toml"),
+            format!("{MINIMAL}{extra}"),
+        )
+        .unwrap();
+        let (code, findings) = validate_json(dir.path(), &[]);
+        assert_eq!(code, 0, "{extra}: {findings:#?}");
+        assert!(findings.is_empty(), "{extra}: {findings:#?}");
+        let o = mlpc(dir.path(), &["compile"]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    }
+}
+
 #[test]
 fn an_overlay_entry_name_typo_is_one_error_not_a_cascade() {
     let dir = example_copy();
