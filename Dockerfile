@@ -7,6 +7,9 @@
 # (libgit2 is vendored, TLS is rustls + ring: no OpenSSL, no shared libraries).
 FROM rust:1.95-alpine AS build
 RUN apk add --no-cache musl-dev build-base
+# libz-sys would link a system zlib when it finds one: build its bundled zlib
+# into the binary instead (a glibc build without this links libz.so).
+ENV LIBZ_SYS_STATIC=1
 WORKDIR /src
 COPY . .
 # (Rust's musl targets link statically by default: crt-static.)

@@ -129,6 +129,8 @@ fn the_dockerfile_builds_a_static_non_root_image() {
         "{stages:?}"
     );
     assert!(text.contains("cargo build --release --locked --bin mlpc"));
+    // No shared zlib sneaks in (libz-sys links a system one when it finds it).
+    assert!(text.contains("ENV LIBZ_SYS_STATIC=1"));
     assert!(text.contains("COPY --from=build /src/target/release/mlpc /usr/local/bin/mlpc"));
     let user = text
         .lines()
