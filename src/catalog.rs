@@ -244,6 +244,31 @@ pub fn check_version(key: &str, version: &str) -> Result<Version, String> {
     Ok(v)
 }
 
+/// The rules [`incompatibilities`] applies, as `mlpc catalog` lists them:
+/// (components involved, the combination that breaks). Keep in step with it.
+pub const INCOMPATIBLE: &[(&[&str], &str)] = &[
+    (
+        &["cluster_api"],
+        "cluster_api before 1.11 does not serve cluster.x-k8s.io/v1beta2, which mlpc emits",
+    ),
+    (
+        &["kueue"],
+        "kueue before 0.15 does not serve kueue.x-k8s.io/v1beta2, which mlpc emits",
+    ),
+    (
+        &["kueue", "trainer"],
+        "Kueue queues TrainJobs only with trainer 2.1 or later (when [training] has runtimes)",
+    ),
+    (
+        &["istio", "kubernetes"],
+        "istio 1.26 and 1.27 support Kubernetes 1.29 to 1.33; istio 1.28 supports 1.30 to 1.34",
+    ),
+    (
+        &["kserve", "istio"],
+        "kserve 0.15 or later needs istio 1.26 or later",
+    ),
+];
+
 /// A known-incompatible combination of resolved versions.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Incompatibility {

@@ -97,12 +97,17 @@ pub enum Command {
     /// Compare the compiled platform with the live clusters.
     Drift(crate::commands::drift::DriftArgs),
     /// Fleet rollouts: the waves, their clusters and what each wave changes.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  mlpc rollout plan\n  mlpc rollout plan --base origin/main --format markdown"
+    )]
     Rollout(crate::commands::rollout::RolloutCommand),
     /// Write one cluster's manifests to stdout as a YAML stream (Argo CD plugin mode).
     Render(crate::commands::render::RenderArgs),
     /// Draw the platform: clusters by wave, pools, teams, models, layers.
     Graph(crate::commands::graph::GraphArgs),
+    /// List the component catalog: default versions, release lines, install sources, incompatibilities.
+    Catalog(crate::commands::catalog::CatalogArgs),
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  mlpc completions bash > /etc/bash_completion.d/mlpc\n  mlpc completions zsh > \"${fpath[1]}/_mlpc\"\n  mlpc completions fish > ~/.config/fish/completions/mlpc.fish"
@@ -197,6 +202,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Rollout(cmd) => crate::commands::rollout::run(&cmd, style),
         Command::Render(args) => crate::commands::render::run(&args, style),
         Command::Graph(args) => crate::commands::graph::run(&args, style),
+        Command::Catalog(args) => crate::commands::catalog::run(&args),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             clap_complete::generate(shell, &mut Cli::command(), "mlpc", &mut std::io::stdout());
@@ -247,25 +253,60 @@ pub fn print_findings(
     let _ = std::io::stdout().write_all(text.as_bytes());
 }
 
+/// `--env` must name an environment of the spec (a cluster's or an overlay
+/// file's): validating no view at all would print `0 error(s)` for a typo.
+fn check_env<'a>(
+    loaded: &crate::spec::load::Loaded,
+    env: Option<&'a str>,
+) -> Result<Option<&'a str>, Error> {
+    let Some(env) = env else {
+        return Ok(None);
+    };
+    let known = crate::validate::environment_names(loaded);
+    if known.contains(env) {
+        return Ok(Some(env));
+    }
+    Err(Error::Usage(crate::diag::unknown_name(
+        "--env",
+        env,
+        "environment",
+        known.iter().map(String::as_str),
+    )))
+}
+
 fn validate(spec: &Path, env: Option<&str>, format: Format, style: Style) -> Result<i32, Error> {
     match crate::spec::load::load(spec)? {
         Err((sources, diags)) => {
             print_findings(&diags, Some(&sources), format, style);
             Ok(1)
         }
-        Ok(loaded) => match crate::validate::validate(loaded, env) {
-            Ok(v) => {
-                print_findings(&v.diagnostics, Some(&v.loaded.sources), format, style);
-                if format == Format::Human {
-                    println!("next: mlpc compile (writes out/), then mlpc check --schemas DIR");
-                }
-                Ok(0)
+        Ok(loaded) => {
+            let env = check_env(&loaded, env)?;
+            validated_report(crate::validate::validate(loaded, env), format, style)
+        }
+    }
+}
+
+fn validated_report(
+    result: Result<
+        crate::validate::Validated,
+        Box<(crate::spec::load::Loaded, Vec<crate::diag::Diagnostic>)>,
+    >,
+    format: Format,
+    style: Style,
+) -> Result<i32, Error> {
+    match result {
+        Ok(v) => {
+            print_findings(&v.diagnostics, Some(&v.loaded.sources), format, style);
+            if format == Format::Human {
+                println!("next: mlpc compile (writes out/), then mlpc check --schemas DIR");
             }
-            Err(rejected) => {
-                let (loaded, diags) = *rejected;
-                print_findings(&diags, Some(&loaded.sources), format, style);
-                Ok(1)
-            }
-        },
+            Ok(0)
+        }
+        Err(rejected) => {
+            let (loaded, diags) = *rejected;
+            print_findings(&diags, Some(&loaded.sources), format, style);
+            Ok(1)
+        }
     }
 }

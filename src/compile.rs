@@ -86,11 +86,11 @@ pub fn compile_with(
     let known = validated.cluster_names();
     for c in only {
         if !known.contains(c) {
-            let hint = crate::diag::suggest(c, known.iter().map(String::as_str))
-                .map(|s| format!(" (did you mean {s}?)"))
-                .unwrap_or_default();
-            return Err(Error::Usage(format!(
-                "--cluster {c}: no such cluster in the spec{hint}"
+            return Err(Error::Usage(crate::diag::unknown_name(
+                "--cluster",
+                c,
+                "cluster",
+                known.iter().map(String::as_str),
             )));
         }
     }

@@ -35,6 +35,8 @@ pub struct Estimate {
     pub min_monthly: f64,
     /// Sum of the clusters' estimates.
     pub monthly: f64,
+    /// Sum of the clusters' expected cost (`[cost] expected_utilization` of the quotas).
+    pub expected_monthly: f64,
     /// Sum of the clusters' maximum (every pool at `max_nodes`).
     pub max_monthly: f64,
     pub unallocated_monthly: f64,
@@ -57,13 +59,54 @@ pub struct ClusterCost {
     pub hours_per_month: f64,
     pub min_monthly: f64,
     pub monthly: f64,
+    /// The cost when `expected_utilization` of the quotas is in use.
+    pub expected_monthly: f64,
     pub max_monthly: f64,
     pub unallocated_monthly: f64,
+    /// The quota share the expected figure assumes (0..=1).
+    pub expected_utilization: f64,
+    /// Control plane machines (`replicas` × `control_plane.hourly_price`), in
+    /// every figure; part of the unallocated rest.
+    pub control_plane_monthly: f64,
     pub pools: Vec<PoolCost>,
     pub teams: Vec<TeamCost>,
+    /// What the figures leave out because the spec gives no price for it.
+    pub unpriced: Vec<String>,
     /// The hourly unit prices of OpenCost's custom pricing for this cluster,
     /// exactly as compiled (derived from the same pools).
     pub opencost: OpenCostPrices,
+    /// The hourly price of one GPU of each type, derived per type from its
+    /// pools (OpenCost's custom pricing takes one GPU price: see the README).
+    pub gpu_types: Vec<GpuTypePrice>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct GpuTypePrice {
+    pub gpu_type: String,
+    pub hourly: String,
+}
+
+/// What a cluster's estimate needs beyond its plan, from its merged spec.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CostInputs {
+    pub expected_utilization: f64,
+    pub storage_gib_month: f64,
+    pub control_plane_replicas: u32,
+    pub control_plane_hourly: Option<f64>,
+    /// Root disk per node, by pool name (pools without one are absent).
+    pub disk_gib: BTreeMap<String, u32>,
+}
+
+impl Default for CostInputs {
+    fn default() -> Self {
+        CostInputs {
+            expected_utilization: 0.6,
+            storage_gib_month: 0.08,
+            control_plane_replicas: 0,
+            control_plane_hourly: None,
+            disk_gib: BTreeMap::new(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -90,8 +133,18 @@ pub struct PoolCost {
     pub max_nodes: u32,
     /// Nodes the estimate assumes.
     pub nodes: u32,
+    /// Nodes the quotas would need without the pool's limits.
+    pub needed_nodes: u32,
+    /// The quotas need more nodes than `max_nodes`: the estimate stops there,
+    /// so a quota increase can show no cost change.
+    pub capped: bool,
+    /// Nodes for `expected_utilization` of the quotas, within min and max.
+    pub expected_nodes: u32,
+    /// Root disk per node in GiB (priced in every figure), if declared.
+    pub disk_gib: Option<u32>,
     pub min_monthly: f64,
     pub monthly: f64,
+    pub expected_monthly: f64,
     pub max_monthly: f64,
 }
 
@@ -112,11 +165,29 @@ pub fn estimate(validated: &Validated, plan: &PlatformPlan) -> Estimate {
         .clusters
         .iter()
         .map(|cp| {
-            let (currency, hours) = match validated.spec_for_cluster(&cp.cluster.name) {
-                Some((s, _)) => (s.cost.currency.clone(), s.cost.hours_per_month),
-                None => (cp.cost.currency.clone(), DEFAULT_HOURS),
+            let (currency, hours, inputs) = match validated.spec_for_cluster(&cp.cluster.name) {
+                Some((s, c)) => (
+                    s.cost.currency.clone(),
+                    s.cost.hours_per_month,
+                    CostInputs {
+                        expected_utilization: s.cost.expected_utilization,
+                        storage_gib_month: s.cost.storage_gib_month,
+                        control_plane_replicas: c.control_plane.replicas,
+                        control_plane_hourly: c.control_plane.hourly_price,
+                        disk_gib: s
+                            .node_pools
+                            .iter()
+                            .filter_map(|p| p.disk_gib.map(|d| (p.name.clone(), d)))
+                            .collect(),
+                    },
+                ),
+                None => (
+                    cp.cost.currency.clone(),
+                    DEFAULT_HOURS,
+                    CostInputs::default(),
+                ),
             };
-            cluster_cost(cp, &currency, hours)
+            cluster_cost(cp, &currency, hours, &inputs)
         })
         .collect();
     Estimate::from_clusters(clusters)
@@ -139,6 +210,7 @@ impl Estimate {
                 .unwrap_or_else(|| "USD".into()),
             min_monthly: sum(|c| c.min_monthly),
             monthly: sum(|c| c.monthly),
+            expected_monthly: sum(|c| c.expected_monthly),
             max_monthly: sum(|c| c.max_monthly),
             unallocated_monthly: sum(|c| c.unallocated_monthly),
             teams: teams
@@ -179,11 +251,26 @@ fn is_gpu_pool(p: &PoolCtx) -> bool {
 }
 
 /// The estimate of one cluster.
-pub fn cluster_cost(cp: &ClusterPlan, currency: &str, hours: f64) -> ClusterCost {
+pub fn cluster_cost(
+    cp: &ClusterPlan,
+    currency: &str,
+    hours: f64,
+    inputs: &CostInputs,
+) -> ClusterCost {
     let hours = if hours.is_finite() && hours > 0.0 {
         hours
     } else {
         DEFAULT_HOURS
+    };
+    let utilization = if inputs.expected_utilization.is_finite() {
+        inputs.expected_utilization.clamp(0.0, 1.0)
+    } else {
+        1.0
+    };
+    let storage = if inputs.storage_gib_month.is_finite() {
+        inputs.storage_gib_month.max(0.0)
+    } else {
+        0.0
     };
     // Team demand per pool (GPUs on GPU pools, cores on CPU pools).
     let cpu_weights: Vec<f64> = cp
@@ -248,15 +335,22 @@ pub fn cluster_cost(cp: &ClusterPlan, currency: &str, hours: f64) -> ClusterCost
                 f64::from(p.cpu)
             };
             let demand: f64 = units.iter().map(|u| u[i]).sum();
-            let needed = if per_node > 0.0 {
-                // Shave float noise so 16 GPUs on 8-GPU nodes is 2 nodes, not 3.
-                ((demand / per_node) - 1e-9).ceil().max(0.0)
-            } else {
-                0.0
+            let nodes_for = |d: f64| -> u32 {
+                if per_node > 0.0 {
+                    // Shave float noise so 16 GPUs on 8-GPU nodes is 2 nodes, not 3.
+                    (((d / per_node) - 1e-9).ceil().max(0.0)).min(f64::from(u32::MAX)) as u32
+                } else {
+                    0
+                }
             };
+            let needed = nodes_for(demand);
             let min_nodes = p.min_nodes.min(p.max_nodes);
-            let nodes = (needed.min(f64::from(u32::MAX)) as u32).clamp(min_nodes, p.max_nodes);
-            let month = |n: u32| f64::from(n) * p.hourly_price * hours;
+            let nodes = needed.clamp(min_nodes, p.max_nodes);
+            let expected_nodes = nodes_for(demand * utilization).clamp(min_nodes, p.max_nodes);
+            let disk_gib = inputs.disk_gib.get(&p.name).copied();
+            // A node's month: its machine, plus its root disk when declared.
+            let node_month = p.hourly_price * hours + f64::from(disk_gib.unwrap_or(0)) * storage;
+            let month = |n: u32| f64::from(n) * node_month;
             let monthly = month(nodes);
             let denom = demand.max(f64::from(nodes) * per_node);
             if denom > 0.0 {
@@ -275,14 +369,45 @@ pub fn cluster_cost(cp: &ClusterPlan, currency: &str, hours: f64) -> ClusterCost
                 min_nodes: p.min_nodes,
                 max_nodes: p.max_nodes,
                 nodes,
+                needed_nodes: needed,
+                capped: needed > p.max_nodes,
+                expected_nodes,
+                disk_gib,
                 min_monthly: round2(month(p.min_nodes)),
                 monthly: round2(monthly),
+                expected_monthly: round2(month(expected_nodes)),
                 max_monthly: round2(month(p.max_nodes)),
             }
         })
         .collect();
 
-    let monthly: f64 = pools.iter().map(|p| p.monthly).sum();
+    let control_plane_monthly = round2(
+        f64::from(inputs.control_plane_replicas)
+            * inputs
+                .control_plane_hourly
+                .filter(|p| p.is_finite() && *p >= 0.0)
+                .unwrap_or(0.0)
+            * hours,
+    );
+    let mut unpriced = Vec::new();
+    if inputs.control_plane_hourly.is_none() && inputs.control_plane_replicas > 0 {
+        unpriced.push(format!(
+            "{} control plane machine(s): set control_plane.hourly_price",
+            inputs.control_plane_replicas
+        ));
+    }
+    let no_disk: Vec<&str> = pools
+        .iter()
+        .filter(|p| p.disk_gib.is_none())
+        .map(|p| p.pool.as_str())
+        .collect();
+    if !no_disk.is_empty() {
+        unpriced.push(format!(
+            "node disks of {}: set disk_gib on the pool",
+            no_disk.join(", ")
+        ));
+    }
+    let monthly: f64 = pools.iter().map(|p| p.monthly).sum::<f64>() + control_plane_monthly;
     let teams: Vec<TeamCost> = cp
         .teams
         .iter()
@@ -306,12 +431,29 @@ pub fn cluster_cost(cp: &ClusterPlan, currency: &str, hours: f64) -> ClusterCost
         environment: cp.cluster.environment.clone(),
         currency: currency.to_string(),
         hours_per_month: hours,
-        min_monthly: round2(pools.iter().map(|p| p.min_monthly).sum()),
+        min_monthly: round2(
+            pools.iter().map(|p| p.min_monthly).sum::<f64>() + control_plane_monthly,
+        ),
         monthly: round2(monthly),
-        max_monthly: round2(pools.iter().map(|p| p.max_monthly).sum()),
+        expected_monthly: round2(
+            pools.iter().map(|p| p.expected_monthly).sum::<f64>() + control_plane_monthly,
+        ),
+        max_monthly: round2(
+            pools.iter().map(|p| p.max_monthly).sum::<f64>() + control_plane_monthly,
+        ),
         unallocated_monthly: round2((monthly - allocated).max(0.0)),
+        expected_utilization: utilization,
+        control_plane_monthly,
+        gpu_types: crate::plan::cost::gpu_type_prices(&cp.pools)
+            .into_iter()
+            .map(|(gpu_type, hourly)| GpuTypePrice {
+                gpu_type,
+                hourly: crate::plan::cost::price_string(hourly),
+            })
+            .collect(),
         pools,
         teams,
+        unpriced,
         opencost: OpenCostPrices {
             cpu_hourly: cp.cost.cpu_hourly.clone(),
             ram_gib_hourly: cp.cost.ram_gib_hourly.clone(),
@@ -345,6 +487,10 @@ pub struct LineDelta {
     pub base_monthly: f64,
     pub head_monthly: f64,
     pub delta_monthly: f64,
+    /// Why a team's cost moved although its quotas did not (or did not move
+    /// although they did); absent when the quota change explains it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 fn line_deltas(base: &[(String, f64)], head: &[(String, f64)]) -> Vec<LineDelta> {
@@ -361,9 +507,130 @@ fn line_deltas(base: &[(String, f64)], head: &[(String, f64)]) -> Vec<LineDelta>
             base_monthly: round2(b),
             head_monthly: round2(h),
             delta_monthly: round2(h - b),
+            reason: None,
         })
         .filter(|d| d.delta_monthly != 0.0)
         .collect()
+}
+
+/// A team's quotas on each cluster: (cluster, GPU, CPU cores).
+fn quotas(e: &Estimate, team: &str) -> Vec<(String, u32, Option<String>)> {
+    e.clusters
+        .iter()
+        .flat_map(|c| {
+            c.teams.iter().filter(|t| t.team == team).map(|t| {
+                (
+                    c.cluster.clone(),
+                    t.gpu_quota,
+                    t.cpu_quota.map(|q| format!("{q}")),
+                )
+            })
+        })
+        .collect()
+}
+
+/// Pools of the clusters `team` is in whose node count changed: `cluster/pool a→b nodes`.
+fn moved_pools(base: &Estimate, head: &Estimate, team: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for hc in head
+        .clusters
+        .iter()
+        .filter(|c| c.teams.iter().any(|t| t.team == team))
+    {
+        let Some(bc) = base.clusters.iter().find(|c| c.cluster == hc.cluster) else {
+            continue;
+        };
+        for hp in &hc.pools {
+            let before = bc.pools.iter().find(|p| p.pool == hp.pool);
+            match before {
+                Some(bp) if bp.nodes == hp.nodes && bp.hourly_price == hp.hourly_price => {}
+                Some(bp) => out.push(format!(
+                    "{}/{} {}→{} nodes",
+                    hc.cluster, hp.pool, bp.nodes, hp.nodes
+                )),
+                None => out.push(format!("{}/{} added", hc.cluster, hp.pool)),
+            }
+        }
+    }
+    out
+}
+
+/// Capped pools of the clusters `team` is in: `cluster/pool (needs n, max m)`.
+fn capped_pools(head: &Estimate, team: &str) -> Vec<String> {
+    head.clusters
+        .iter()
+        .filter(|c| c.teams.iter().any(|t| t.team == team))
+        .flat_map(|c| {
+            c.pools.iter().filter(|p| p.capped).map(move |p| {
+                format!(
+                    "{}/{} (quotas need {} nodes, max_nodes {})",
+                    c.cluster, p.pool, p.needed_nodes, p.max_nodes
+                )
+            })
+        })
+        .collect()
+}
+
+/// Team lines of a delta: every team whose cost changed, and every team whose
+/// quota changed; each with the reason when the two disagree (a team whose
+/// quotas did not change pays more because another team's quota added a
+/// node to a shared pool; a quota increase shows no cost in a capped pool).
+fn team_deltas(base: &Estimate, head: &Estimate) -> Vec<LineDelta> {
+    let mut names: Vec<String> = base
+        .teams
+        .iter()
+        .chain(&head.teams)
+        .map(|t| t.team.clone())
+        .collect();
+    names.sort();
+    names.dedup();
+    let total = |e: &Estimate, n: &str| {
+        e.teams
+            .iter()
+            .find(|t| t.team == n)
+            .map_or(0.0, |t| t.monthly)
+    };
+    let mut out = Vec::new();
+    for name in names {
+        let (b, h) = (total(base, &name), total(head, &name));
+        let delta = round2(h - b);
+        let quota_changed = quotas(base, &name) != quotas(head, &name);
+        let reason = match (quota_changed, delta != 0.0) {
+            (false, true) => {
+                let moved = moved_pools(base, head, &name);
+                Some(if moved.is_empty() {
+                    "its quotas did not change; its share of the pools it uses did (another team's quota)".to_string()
+                } else {
+                    format!(
+                        "its quotas did not change; pools it uses changed size ({}), so its share moved",
+                        moved.join(", ")
+                    )
+                })
+            }
+            (true, false) => {
+                let capped = capped_pools(head, &name);
+                Some(if capped.is_empty() {
+                    "its quotas changed within the nodes already counted (the pools' headroom or min_nodes)".to_string()
+                } else {
+                    format!(
+                        "its quotas changed, but pools are capped at max_nodes: {}",
+                        capped.join(", ")
+                    )
+                })
+            }
+            _ => None,
+        };
+        if delta != 0.0 || reason.is_some() {
+            out.push(LineDelta {
+                name,
+                base_monthly: round2(b),
+                head_monthly: round2(h),
+                delta_monthly: delta,
+                reason,
+            });
+        }
+    }
+    out
 }
 
 pub fn delta(base: &Estimate, head: &Estimate) -> Delta {
@@ -373,12 +640,55 @@ pub fn delta(base: &Estimate, head: &Estimate) -> Delta {
             .map(|c| (c.cluster.clone(), c.monthly))
             .collect()
     };
-    let teams = |e: &Estimate| -> Vec<(String, f64)> {
-        e.teams
+    let mut cluster_lines = line_deltas(&clusters(base), &clusters(head));
+    // A cluster whose quotas changed but whose cost did not: say why (a +2
+    // GPU quota in a capped pool shows +0).
+    for hc in &head.clusters {
+        let Some(bc) = base.clusters.iter().find(|c| c.cluster == hc.cluster) else {
+            continue;
+        };
+        let q = |c: &ClusterCost| -> Vec<(String, u32, Option<String>)> {
+            c.teams
+                .iter()
+                .map(|t| {
+                    (
+                        t.team.clone(),
+                        t.gpu_quota,
+                        t.cpu_quota.map(|v| format!("{v}")),
+                    )
+                })
+                .collect()
+        };
+        if q(bc) == q(hc) || round2(hc.monthly - bc.monthly) != 0.0 {
+            continue;
+        }
+        let capped: Vec<String> = hc
+            .pools
             .iter()
-            .map(|t| (t.team.clone(), t.monthly))
-            .collect()
-    };
+            .filter(|p| p.capped)
+            .map(|p| {
+                format!(
+                    "{} (quotas need {} nodes, max_nodes {})",
+                    p.pool, p.needed_nodes, p.max_nodes
+                )
+            })
+            .collect();
+        cluster_lines.push(LineDelta {
+            name: hc.cluster.clone(),
+            base_monthly: bc.monthly,
+            head_monthly: hc.monthly,
+            delta_monthly: 0.0,
+            reason: Some(if capped.is_empty() {
+                "quotas changed within the nodes already counted (headroom or min_nodes)".into()
+            } else {
+                format!(
+                    "quotas changed, but pools are capped at max_nodes: {}",
+                    capped.join(", ")
+                )
+            }),
+        });
+    }
+    cluster_lines.sort_by(|a, b| a.name.cmp(&b.name));
     Delta {
         currency: head.currency.clone(),
         base_monthly: base.monthly,
@@ -388,8 +698,8 @@ pub fn delta(base: &Estimate, head: &Estimate) -> Delta {
         base_max_monthly: base.max_monthly,
         head_min_monthly: head.min_monthly,
         head_max_monthly: head.max_monthly,
-        clusters: line_deltas(&clusters(base), &clusters(head)),
-        teams: line_deltas(&teams(base), &teams(head)),
+        clusters: cluster_lines,
+        teams: team_deltas(base, head),
     }
 }
 

@@ -117,6 +117,30 @@ pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         .map(|(_, c)| c)
 }
 
+/// The message of an unknown name given on the command line (`--env`,
+/// `--cluster`): a "did you mean" when one is close, else the known names.
+pub fn unknown_name<'a>(
+    flag: &str,
+    given: &str,
+    what: &str,
+    known: impl IntoIterator<Item = &'a str> + Clone,
+) -> String {
+    match suggest(given, known.clone()) {
+        Some(s) => format!("{flag} {given}: no such {what} in the spec (did you mean {s}?)"),
+        None => {
+            let list: Vec<&str> = known.into_iter().collect();
+            if list.is_empty() {
+                format!("{flag} {given}: the spec declares no {what}")
+            } else {
+                format!(
+                    "{flag} {given}: no such {what} in the spec (known: {})",
+                    list.join(", ")
+                )
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

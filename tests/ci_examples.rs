@@ -1,6 +1,6 @@
 //! The ready-to-copy CI pipelines in examples/ci run these exact `mlpc`
-//! commands; run them here, against a throw-away repository holding the
-//! example, so the templates cannot rot.
+//! commands; run them here, against a throw-away repository made by
+//! `mlpc init` (what a new user has), so the templates cannot rot.
 
 mod support;
 
@@ -27,13 +27,15 @@ fn mlpc_commands(file: &Path) -> Vec<String> {
 
 #[test]
 fn ci_pipeline_commands_run_on_the_example() {
-    let dir = example_copy();
+    let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
+    let o = mlpc(root, &["init"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // `--schemas schemas/extra` in the pipelines: init wrote it.
+    assert!(root.join("schemas/extra/operator.knative.dev").is_dir());
     let git = git2::Repository::init(root).unwrap();
     // The schemas the pipelines fetch, from ../shared (same layouts).
     let shared = shared_schemas();
-    std::fs::create_dir_all(root.join("schemas")).unwrap();
-    std::os::unix::fs::symlink(repo().join("schemas/extra"), root.join("schemas/extra")).unwrap();
     // The pipelines expect the compiled output committed.
     assert_eq!(mlpc(root, &["compile"]).status.code(), Some(0));
     commit_all(&git, "platform");
@@ -89,4 +91,59 @@ fn ci_pipeline_commands_run_on_the_example() {
     // The preview they post is a markdown comment.
     let md = std::fs::read_to_string(root.join("preview.md")).unwrap();
     assert!(md.contains("mlpc"), "{md}");
+}
+
+#[test]
+fn pipelines_install_mlpc_from_the_dockerfile_image_not_a_placeholder_url() {
+    for file in [
+        "examples/ci/github-actions.yml",
+        "examples/ci/gitlab-ci.yml",
+        "examples/argocd-cmp/repo-server-patch.yaml",
+    ] {
+        let text = std::fs::read_to_string(repo().join(file)).unwrap();
+        assert!(!text.contains("github.com/acme/mlpc"), "{file}");
+        assert!(!text.contains("cargo install --locked --git"), "{file}");
+        assert!(
+            text.contains("Dockerfile"),
+            "{file}: says where the image comes from"
+        );
+    }
+    for file in [
+        "examples/ci/github-actions.yml",
+        "examples/ci/gitlab-ci.yml",
+    ] {
+        let text = std::fs::read_to_string(repo().join(file)).unwrap();
+        assert!(text.contains("MLPC_IMAGE"), "{file}");
+    }
+}
+
+/// The image the examples use: multi-stage, a static (musl) binary, a shell
+/// for the plugin's `sh -c`, and a non-root user matching the sidecar patch.
+#[test]
+fn the_dockerfile_builds_a_static_non_root_image() {
+    let text = std::fs::read_to_string(repo().join("Dockerfile")).unwrap();
+    let stages: Vec<&str> = text.lines().filter(|l| l.starts_with("FROM ")).collect();
+    assert_eq!(stages.len(), 2, "{stages:?}");
+    assert!(
+        stages[0].contains("rust:1.95-alpine AS build"),
+        "{stages:?}"
+    );
+    assert!(text.contains("cargo build --release --locked --bin mlpc"));
+    // No shared zlib sneaks in (libz-sys links a system one when it finds it).
+    assert!(text.contains("ENV LIBZ_SYS_STATIC=1"));
+    assert!(text.contains("COPY --from=build /src/target/release/mlpc /usr/local/bin/mlpc"));
+    let user = text
+        .lines()
+        .rev()
+        .find(|l| l.starts_with("USER "))
+        .expect("a USER line");
+    assert_eq!(user, "USER 999:999");
+    let patch =
+        std::fs::read_to_string(repo().join("examples/argocd-cmp/repo-server-patch.yaml")).unwrap();
+    assert!(patch.contains("runAsUser: 999"));
+    let plugin = std::fs::read_to_string(repo().join("examples/argocd-cmp/plugin.yaml")).unwrap();
+    assert!(plugin.contains("command: [sh, -c]") && text.contains("FROM alpine"));
+    // The build context leaves out local build output.
+    let ignore = std::fs::read_to_string(repo().join(".dockerignore")).unwrap();
+    assert!(ignore.lines().any(|l| l == "target"));
 }

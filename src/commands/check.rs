@@ -60,12 +60,23 @@ pub fn run(a: &CheckArgs, style: Style) -> Result<i32> {
         match compile(&opts)? {
             Ok(c) => Some(c),
             Err(invalid) => {
-                print_findings(
-                    &invalid.diagnostics,
-                    Some(&invalid.sources),
-                    crate::cli::Format::Human,
-                    style,
-                );
+                if a.format == CheckFormat::Human {
+                    print_findings(
+                        &invalid.diagnostics,
+                        Some(&invalid.sources),
+                        crate::cli::Format::Human,
+                        style,
+                    );
+                } else {
+                    // A CI step that parses JSON or JUnit must get that format
+                    // even when the spec itself is invalid.
+                    let report = spec_findings(&invalid.diagnostics);
+                    let text = match a.format {
+                        CheckFormat::Junit => output::junit(&report),
+                        _ => output::json(&report),
+                    };
+                    let _ = std::io::stdout().write_all(text.as_bytes());
+                }
                 return Ok(1);
             }
         }
@@ -135,4 +146,42 @@ pub fn run(a: &CheckArgs, style: Style) -> Result<i32> {
     };
     let _ = std::io::stdout().write_all(text.as_bytes());
     Ok(if report.errors() > 0 { 1 } else { 0 })
+}
+
+/// Validation findings of the spec as check findings (source `input`, the
+/// spec file and position, the finding code as the rule), so an invalid spec
+/// is reported in the format the caller asked for.
+fn spec_findings(diags: &[crate::diag::Diagnostic]) -> check::Report {
+    let mut findings: Vec<check::Finding> = diags
+        .iter()
+        .map(|d| {
+            let (file, message) = match &d.position {
+                Some(p) => (p.file.clone(), format!("{p}: {}", d.message)),
+                None => ("ml-platform.toml".to_string(), d.message.clone()),
+            };
+            let message = match &d.hint {
+                Some(h) => format!("{message} (hint: {h})"),
+                None => message,
+            };
+            check::Finding {
+                severity: d.severity,
+                source: check::Source::Input,
+                cluster: None,
+                file,
+                api_version: String::new(),
+                kind: String::new(),
+                namespace: None,
+                name: d.path.clone().unwrap_or_default(),
+                path: d.path.clone().unwrap_or_else(|| ".".into()),
+                message,
+                rule: d.code.to_string(),
+            }
+        })
+        .collect();
+    findings.sort();
+    check::Report {
+        objects: 0,
+        findings,
+        policy_tests: 0,
+    }
 }

@@ -165,7 +165,7 @@ fn cluster_lines(c: &ClusterCost) -> Vec<Line> {
             "pool",
             &p.pool,
             format!(
-                "{} × {}{}, {} of {}–{} nodes at {}/h",
+                "{} × {}{}, {} of {}–{} nodes at {}/h{}, expected {} ({})",
                 p.instance_type,
                 if p.unit == "gpu" {
                     format!("{} GPU", p.units_per_node)
@@ -176,7 +176,21 @@ fn cluster_lines(c: &ClusterCost) -> Vec<Line> {
                 p.nodes,
                 p.min_nodes,
                 p.max_nodes,
-                p.hourly_price
+                p.hourly_price,
+                if p.capped {
+                    format!(
+                        ", capped at max_nodes: the quotas need {} nodes",
+                        p.needed_nodes
+                    )
+                } else {
+                    String::new()
+                },
+                money(p.expected_monthly),
+                if p.expected_nodes == 1 {
+                    "1 node".to_string()
+                } else {
+                    format!("{} nodes", p.expected_nodes)
+                }
             ),
             p.monthly,
             Some((p.min_monthly, p.max_monthly)),
@@ -199,6 +213,15 @@ fn cluster_lines(c: &ClusterCost) -> Vec<Line> {
             None,
         ));
     }
+    if c.control_plane_monthly > 0.0 {
+        out.push(line(
+            "control plane",
+            "",
+            "control plane machines (in every figure)".into(),
+            c.control_plane_monthly,
+            Some((c.control_plane_monthly, c.control_plane_monthly)),
+        ));
+    }
     out.push(line(
         "unallocated",
         "",
@@ -209,7 +232,12 @@ fn cluster_lines(c: &ClusterCost) -> Vec<Line> {
     out.push(line(
         "total",
         "",
-        format!("{} h/month", trim_num(c.hours_per_month)),
+        format!(
+            "{} h/month; expected {} at {}% quota use",
+            trim_num(c.hours_per_month),
+            money(c.expected_monthly),
+            trim_num(c.expected_utilization * 100.0)
+        ),
         c.monthly,
         Some((c.min_monthly, c.max_monthly)),
     ));
@@ -287,8 +315,9 @@ fn headline(v: &View<'_>) -> String {
     let e = v.head;
     let cur = &e.currency;
     let mut s = format!(
-        "{} {cur}/month (range {}–{} {cur})",
+        "{} {cur}/month at full quotas, expected {} {cur} (range {}–{} {cur})",
         money(e.monthly),
+        money(e.expected_monthly),
         money(e.min_monthly),
         money(e.max_monthly)
     );
@@ -392,15 +421,19 @@ fn human(v: &View<'_>, style: Style) -> String {
     }
     for c in &v.head.clusters {
         out.push_str(&style.dim(&format!(
-            "OpenCost custom pricing of {} ({}/h, from the same pools): CPU {}, RAM {}/GiB, GPU {}, spot CPU {}, spot RAM {}/GiB\n",
+            "OpenCost custom pricing of {} ({}/h, from the same pools): CPU {}, RAM {}/GiB, GPU {}{}, spot CPU {}, spot RAM {}/GiB\n",
             c.cluster,
             c.currency,
             c.opencost.cpu_hourly,
             c.opencost.ram_gib_hourly,
             c.opencost.gpu_hourly,
+            gpu_types_note(c),
             c.opencost.spot_cpu_hourly,
             c.opencost.spot_ram_gib_hourly
         )));
+    }
+    for n in notes(v) {
+        out.push_str(&style.dim(&format!("note: {n}\n")));
     }
     out.push_str(&style.bold(&format!("total: {}", headline(v))));
     out.push('\n');
@@ -472,6 +505,57 @@ fn markdown(v: &View<'_>) -> String {
         ));
     }
     out.push('\n');
+    for n in notes(v) {
+        out.push_str(&format!("- {}\n", n.replace('|', "\\|")));
+    }
+    out
+}
+
+/// `(blended; per type: nvidia-a100 2.9, nvidia-l4 0.8)` when the cluster has
+/// several GPU types, which OpenCost's custom pricing cannot tell apart.
+fn gpu_types_note(c: &ClusterCost) -> String {
+    if c.gpu_types.len() < 2 {
+        return String::new();
+    }
+    let per: Vec<String> = c
+        .gpu_types
+        .iter()
+        .map(|g| format!("{} {}", g.gpu_type, g.hourly))
+        .collect();
+    format!(
+        " (blended: OpenCost's custom pricing has one GPU price; per type {})",
+        per.join(", ")
+    )
+}
+
+/// What the figures leave out, and why team lines moved against their quotas.
+fn notes(v: &View<'_>) -> Vec<String> {
+    let mut out = Vec::new();
+    for c in &v.head.clusters {
+        for u in &c.unpriced {
+            out.push(format!("{}: not priced: {u}", c.cluster));
+        }
+    }
+    if let Some(d) = delta_of(v) {
+        for c in &d.clusters {
+            if let Some(r) = &c.reason {
+                out.push(format!(
+                    "cluster {} {}: {r}",
+                    c.name,
+                    signed_money(c.delta_monthly)
+                ));
+            }
+        }
+        for t in &d.teams {
+            if let Some(r) = &t.reason {
+                out.push(format!(
+                    "team {} {}: {r}",
+                    t.name,
+                    signed_money(t.delta_monthly)
+                ));
+            }
+        }
+    }
     out
 }
 

@@ -1,6 +1,7 @@
 //! One module per subcommand that does more than dispatch: each prints its
 //! own report and returns the exit code.
 
+pub mod catalog;
 pub mod check;
 pub mod compile;
 pub mod cost;

@@ -182,11 +182,15 @@ pub fn human(r: &Report<'_>, style: Style) -> String {
         for (what, lines) in [("cluster", &d.clusters), ("team", &d.teams)] {
             for l in lines.iter() {
                 out.push_str(&format!(
-                    "  {what} {}: {} → {} ({})\n",
+                    "  {what} {}: {} → {} ({}){}\n",
                     l.name,
                     cost::money(l.base_monthly),
                     cost::money(l.head_monthly),
-                    cost::signed_money(l.delta_monthly)
+                    cost::signed_money(l.delta_monthly),
+                    l.reason
+                        .as_ref()
+                        .map(|r| format!(": {r}"))
+                        .unwrap_or_default()
                 ));
             }
         }
@@ -343,8 +347,12 @@ pub fn markdown(r: &Report<'_>) -> String {
             for (what, lines) in [("cluster", &d.clusters), ("team", &d.teams)] {
                 for l in lines.iter() {
                     head.push_str(&format!(
-                        "| {what} `{}` | {} | {} | {} |\n",
+                        "| {what} `{}`{} | {} | {} | {} |\n",
                         md_escape(&l.name),
+                        l.reason
+                            .as_ref()
+                            .map(|r| format!(" — {}", md_escape(r)))
+                            .unwrap_or_default(),
                         cost::money(l.base_monthly),
                         cost::money(l.head_monthly),
                         cost::signed_money(l.delta_monthly)

@@ -69,14 +69,41 @@ pub fn unit_prices(pools: &[PoolCtx]) -> UnitPrices {
     UnitPrices {
         cpu,
         ram_gib: ram,
+        // A cluster without GPU pools has no GPU to price: 0, not a made-up default.
         gpu: if gpu_count > 0.0 {
             gpu_total / gpu_count
         } else {
-            0.95
+            0.0
         },
         spot_cpu,
         spot_ram_gib: spot_ram,
     }
+}
+
+/// The hourly price of one GPU per GPU type: what remains of each GPU
+/// pool's node price after its CPU and RAM (at the cluster's unit prices),
+/// per GPU, averaged over the type's pools weighted by max size. OpenCost's
+/// custom pricing has one GPU price per cluster (its custom provider keys
+/// every GPU node to `default,gpu`), so it gets the blend of these
+/// ([`unit_prices`]); `mlpc cost` reports them per type.
+pub fn gpu_type_prices(pools: &[PoolCtx]) -> Vec<(String, f64)> {
+    let u = unit_prices(pools);
+    let mut by_type: std::collections::BTreeMap<String, (f64, f64)> =
+        std::collections::BTreeMap::new();
+    for p in pools {
+        let Some(g) = p.gpu.as_ref().filter(|g| g.count > 0) else {
+            continue;
+        };
+        let rest = p.hourly_price - f64::from(p.cpu) * u.cpu - f64::from(p.memory_gib) * u.ram_gib;
+        let w = f64::from(p.max_nodes.max(1));
+        let e = by_type.entry(g.kind.clone()).or_default();
+        e.0 += (rest / f64::from(g.count)).max(0.0) * w;
+        e.1 += w;
+    }
+    by_type
+        .into_iter()
+        .map(|(k, (total, w))| (k, total / w))
+        .collect()
 }
 
 /// Six significant decimals: stable text for the same inputs on every machine.

@@ -23,6 +23,9 @@ pub struct Loaded {
     pub base: Node,
     /// Overlay trees by environment name (file stem in `environments/`).
     pub overlays: BTreeMap<String, Node>,
+    /// Per-cluster overlay trees by cluster name (file stem in `clusters/`),
+    /// merged after the cluster's environment overlay.
+    pub cluster_overlays: BTreeMap<String, Node>,
     /// Directory of the spec file: `environments/`, `policies/` are resolved from it.
     pub root: PathBuf,
     pub spec_path: PathBuf,
@@ -34,6 +37,16 @@ impl Loaded {
         match self.overlays.get(env) {
             Some(o) => merge(&self.base, o),
             None => self.base.clone(),
+        }
+    }
+
+    /// The view of one cluster: base, then its environment's overlay, then
+    /// its own `clusters/<cluster>.toml`, each merged with the same rule.
+    pub fn effective_for_cluster(&self, env: &str, cluster: &str) -> Node {
+        let env_view = self.effective(env);
+        match self.cluster_overlays.get(cluster) {
+            Some(o) => merge(&env_view, o),
+            None => env_view,
         }
     }
 
@@ -91,39 +104,53 @@ pub fn load_from(
 
     let base = parse_file(files, spec_path, &mut sources, &mut diags)?;
 
-    let mut overlays = BTreeMap::new();
-    let env_dir = root.join("environments");
-    let entries = files.list(&env_dir).map_err(|source| Error::Read {
-        path: env_dir.clone(),
-        source,
-    })?;
-    for path in entries
-        .into_iter()
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-    {
-        let Some(env) = path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .map(str::to_string)
-        else {
-            continue;
-        };
-        let display = display_path(&root, &path);
-        if let Some(node) = parse_file(files, &display, &mut sources, &mut diags)? {
-            overlays.insert(env, node);
-        }
-    }
+    let overlays = read_overlays(files, &root, "environments", &mut sources, &mut diags)?;
+    let cluster_overlays = read_overlays(files, &root, "clusters", &mut sources, &mut diags)?;
 
     match base {
         Some(base) if diags.is_empty() => Ok(Ok(Loaded {
             sources,
             base,
             overlays,
+            cluster_overlays,
             root,
             spec_path: spec_path.to_path_buf(),
         })),
         _ => Ok(Err((sources, diags))),
     }
+}
+
+/// Every `<dir>/*.toml` beside the spec, by file stem, in name order.
+fn read_overlays(
+    files: &dyn Files,
+    root: &Path,
+    dir: &str,
+    sources: &mut SourceMap,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<BTreeMap<String, Node>> {
+    let mut overlays = BTreeMap::new();
+    let overlay_dir = root.join(dir);
+    let entries = files.list(&overlay_dir).map_err(|source| Error::Read {
+        path: overlay_dir.clone(),
+        source,
+    })?;
+    for path in entries
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+    {
+        let Some(stem) = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .map(str::to_string)
+        else {
+            continue;
+        };
+        let display = display_path(root, &path);
+        if let Some(node) = parse_file(files, &display, sources, diags)? {
+            overlays.insert(stem, node);
+        }
+    }
+    Ok(overlays)
 }
 
 /// The overlay path as the user would type it from the current directory.

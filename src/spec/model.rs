@@ -17,6 +17,8 @@ pub struct Spec {
     /// Where Argo CD syncs the compiled output from.
     pub gitops: Gitops,
     /// Version overrides of the built-in component catalog, e.g. `kserve = "v0.15.2"`.
+    /// `mlpc catalog` lists the components, default versions, release lines and
+    /// known-incompatible pairs.
     #[serde(default)]
     pub components: Components,
     /// Kubernetes clusters of the fleet.
@@ -169,7 +171,9 @@ fn default_argocd_ns() -> String {
     "argocd".into()
 }
 
-/// Component versions; unset entries use the built-in catalog (`mlpc schema` documents it).
+/// Component versions; unset entries use the built-in catalog. `mlpc catalog` lists each
+/// component's default version, the release lines mlpc renders for, where it installs from
+/// and the known-incompatible combinations (`mlpc catalog --format json` for tools).
 #[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Components {
@@ -201,20 +205,18 @@ pub struct Components {
     Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq, PartialOrd, Ord,
 )]
 #[serde(rename_all = "lowercase")]
+// No doc comments on the variants: they would turn the schema's `enum` into a
+// `oneOf` of constants, and validation would lose its "did you mean" hint.
+// `aws`, `gcp`, `azure`: a kubeadm control plane on the cloud's machines (CAPA,
+// CAPG, CAPZ); `docker`: CAPD, for development; `eks`, `gke`, `aks`: the
+// cloud's managed control plane and node pools through the same providers.
 pub enum Provider {
-    /// Self-managed on AWS: kubeadm control plane on EC2 (CAPA).
     Aws,
-    /// Self-managed on GCP: kubeadm control plane on Compute Engine (CAPG).
     Gcp,
-    /// Self-managed on Azure: kubeadm control plane on VMs (CAPZ).
     Azure,
-    /// Local Docker containers (CAPD), for development.
     Docker,
-    /// Amazon EKS, through CAPA's managed control plane and managed node groups.
     Eks,
-    /// Google GKE, through CAPG's managed control plane and node pools.
     Gke,
-    /// Azure AKS, through CAPZ's managed control plane and agent pools.
     Aks,
 }
 
@@ -423,6 +425,10 @@ pub struct ControlPlane {
     /// Instance type of control plane machines (provider specific).
     #[serde(default)]
     pub instance_type: Option<String>,
+    /// Price of one control plane machine per hour, in `[cost] currency`; `mlpc cost`
+    /// adds `replicas` machines (unset: the control plane is not priced, and the report says so).
+    #[serde(default)]
+    pub hourly_price: Option<f64>,
 }
 
 impl Default for ControlPlane {
@@ -430,6 +436,7 @@ impl Default for ControlPlane {
         ControlPlane {
             replicas: default_cp_replicas(),
             instance_type: None,
+            hourly_price: None,
         }
     }
 }
@@ -499,6 +506,10 @@ pub struct NodePool {
     pub spot: bool,
     /// On-demand (or spot) price of one node per hour, in `[cost] currency`.
     pub hourly_price: f64,
+    /// Root disk of each node in GiB; `mlpc cost` prices it at `[cost] storage_gib_month`
+    /// (unset: disks are not priced, and the report says so).
+    #[serde(default)]
+    pub disk_gib: Option<u32>,
     /// Clusters this pool exists in; empty means every cluster.
     #[serde(default)]
     pub clusters: Vec<String>,
@@ -974,12 +985,14 @@ pub struct Model {
     #[serde(default = "default_max_replicas")]
     /// Maximum replicas of the predictor.
     pub max_replicas: u32,
-    #[serde(default = "default_scale_metric")]
+    #[serde(default)]
     /// Autoscaling metric: `concurrency`/`rps` (knative) or `cpu`/`memory` (standard).
-    pub scale_metric: ScaleMetric,
-    #[serde(default = "default_scale_target")]
+    /// Defaults to the model's deployment mode: `concurrency` for knative, `cpu` for standard.
+    pub scale_metric: Option<ScaleMetric>,
+    #[serde(default)]
     /// Target value of the scale metric per replica (a percentage for cpu/memory).
-    pub scale_target: u32,
+    /// Defaults to 10 for concurrency/rps and 70 (%) for cpu/memory.
+    pub scale_target: Option<u32>,
     /// GPUs per replica.
     #[serde(default)]
     pub gpus: u32,
@@ -1003,11 +1016,26 @@ pub struct Model {
 fn default_max_replicas() -> u32 {
     3
 }
-fn default_scale_metric() -> ScaleMetric {
-    ScaleMetric::Concurrency
-}
-fn default_scale_target() -> u32 {
-    10
+
+impl Model {
+    /// The scale metric, defaulted from the deployment mode so that a model
+    /// with only its required keys is valid in either mode (E123 never fires
+    /// on defaults alone).
+    pub fn scale_metric_in(&self, mode: DeploymentMode) -> ScaleMetric {
+        self.scale_metric.unwrap_or(match mode {
+            DeploymentMode::Knative => ScaleMetric::Concurrency,
+            DeploymentMode::Standard => ScaleMetric::Cpu,
+        })
+    }
+
+    /// The scale target: requests per replica, or a utilisation percentage.
+    pub fn scale_target_in(&self, mode: DeploymentMode) -> u32 {
+        self.scale_target
+            .unwrap_or(match self.scale_metric_in(mode) {
+                ScaleMetric::Concurrency | ScaleMetric::Rps => 10,
+                ScaleMetric::Cpu | ScaleMetric::Memory => 70,
+            })
+    }
 }
 fn default_model_cpu() -> Quantity {
     Quantity("2".into())
@@ -1144,9 +1172,15 @@ pub struct Cost {
     /// Hours in a billing month.
     #[serde(default = "default_hours")]
     pub hours_per_month: f64,
-    /// Price of one GiB of persistent storage per month.
+    /// Price of one GiB of persistent storage per month (also node disks, `disk_gib`).
     #[serde(default = "default_storage_price")]
     pub storage_gib_month: f64,
+    /// Share of the teams' quotas expected in use (0 to 1). `mlpc cost` shows an expected
+    /// figure beside the range and the quota-based estimate: the nodes that share of the
+    /// quotas needs, within each pool's min and max.
+    #[serde(default = "default_utilization")]
+    #[schemars(range(min = 0, max = 1))]
+    pub expected_utilization: f64,
 }
 
 impl Default for Cost {
@@ -1156,6 +1190,7 @@ impl Default for Cost {
             currency: default_currency(),
             hours_per_month: default_hours(),
             storage_gib_month: default_storage_price(),
+            expected_utilization: default_utilization(),
         }
     }
 }
@@ -1168,6 +1203,9 @@ fn default_hours() -> f64 {
 }
 fn default_storage_price() -> f64 {
     0.08
+}
+fn default_utilization() -> f64 {
+    0.6
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]

@@ -25,12 +25,21 @@ fn is_production(env: &str) -> bool {
 
 pub fn check(
     envs: &BTreeMap<String, Spec>,
+    cluster_views: &BTreeMap<String, Spec>,
     trees: &BTreeMap<String, Node>,
     sources: &SourceMap,
 ) -> Vec<Diagnostic> {
     let mut members: Vec<Member<'_>> = Vec::new();
-    for (env, spec) in envs {
-        for (index, c) in spec.clusters.iter().enumerate() {
+    for (env, env_spec) in envs {
+        for (index, c) in env_spec.clusters.iter().enumerate() {
+            // A cluster with its own overlay is judged by that view (its pins).
+            let (spec, c) = match cluster_views
+                .get(&c.name)
+                .and_then(|s| s.clusters.iter().find(|x| x.name == c.name).map(|x| (s, x)))
+            {
+                Some(v) => v,
+                None => (env_spec, c),
+            };
             if &c.environment == env {
                 members.push(Member {
                     index,

@@ -39,6 +39,37 @@ impl<'a> Rules<'a> {
             .filter(|c| env.is_none_or(|e| c.environment == e))
             .map(|c| c.name.as_str())
             .collect();
+        Self::run_view(spec, view)
+    }
+
+    /// [`Rules::run`] without the per-cluster rules of `except` (clusters that
+    /// have their own overlay are judged in their own view).
+    pub fn run_except(
+        spec: &'a Spec,
+        env: Option<&str>,
+        except: &BTreeSet<String>,
+    ) -> Vec<Finding> {
+        let view = spec
+            .clusters
+            .iter()
+            .filter(|c| env.is_none_or(|e| c.environment == e) && !except.contains(&c.name))
+            .map(|c| c.name.as_str())
+            .collect();
+        Self::run_view(spec, view)
+    }
+
+    /// The rules on the view of one cluster (with its `clusters/<name>.toml`).
+    pub fn run_for_cluster(spec: &'a Spec, cluster: &str) -> Vec<Finding> {
+        let view = spec
+            .clusters
+            .iter()
+            .filter(|c| c.name == cluster)
+            .map(|c| c.name.as_str())
+            .collect();
+        Self::run_view(spec, view)
+    }
+
+    fn run_view(spec: &'a Spec, view: BTreeSet<&'a str>) -> Vec<Finding> {
         let mut r = Rules {
             spec,
             view,
@@ -52,6 +83,9 @@ impl<'a> Rules<'a> {
         r.tuning();
         r.components();
         r.capacity();
+        r.pool_overcommit();
+        r.team_fit();
+        r.control_plane_prices();
         r.images();
         r.misc();
         r.out
@@ -615,11 +649,14 @@ impl<'a> Rules<'a> {
                                 t.name, q.0
                             ),
                         )
-                        .with_hint(if field == "cpu" {
-                            "e.g. \"64\" or \"500m\""
-                        } else {
-                            "e.g. \"256Gi\""
-                        }),
+                        .with_hint(quantity_hint(
+                            &q.0,
+                            if field == "cpu" {
+                                "e.g. \"64\" or \"500m\""
+                            } else {
+                                "e.g. \"256Gi\""
+                            },
+                        )),
                         path!["teams", i, "quota", field],
                     );
                 }
@@ -649,7 +686,7 @@ impl<'a> Rules<'a> {
                                 m.name, q.0
                             ),
                         )
-                        .with_hint("e.g. \"2\" or \"8Gi\""),
+                        .with_hint(quantity_hint(&q.0, "e.g. \"2\" or \"8Gi\"")),
                         path!["serving", "models", i, field],
                     );
                 }
@@ -666,7 +703,7 @@ impl<'a> Rules<'a> {
                                 e.name, q.0
                             ),
                         )
-                        .with_hint("e.g. \"4\" or \"16Gi\""),
+                        .with_hint(quantity_hint(&q.0, "e.g. \"4\" or \"16Gi\"")),
                         path!["tuning", "experiments", i, field],
                     );
                 }
@@ -707,9 +744,10 @@ impl<'a> Rules<'a> {
                     path!["serving", "models", i, "canary", "storage_uri"],
                 );
             }
-            match (mode, m.scale_metric) {
+            let metric = m.scale_metric_in(mode);
+            match (mode, metric) {
                 (DeploymentMode::Standard, ScaleMetric::Concurrency | ScaleMetric::Rps) => self.push(
-                    Diagnostic::error("E123", format!("model \"{}\": scale metric `{}` needs the knative deployment mode; the standard mode scales with an HPA on cpu or memory", m.name, m.scale_metric.as_str()))
+                    Diagnostic::error("E123", format!("model \"{}\": scale metric `{}` needs the knative deployment mode; the standard mode scales with an HPA on cpu or memory", m.name, metric.as_str()))
                         .with_hint("use scale_metric = \"cpu\", or deployment_mode = \"knative\""),
                     path!["serving", "models", i, "scale_metric"],
                 ),
@@ -940,7 +978,7 @@ impl<'a> Rules<'a> {
     fn capacity(&mut self) {
         let s = self.spec;
         let max_per_pod = s.policy.max_gpus_per_pod;
-        for (ci, c) in s.clusters.iter().enumerate() {
+        for c in &s.clusters {
             if !self.view.contains(c.name.as_str()) {
                 continue;
             }
@@ -971,13 +1009,29 @@ impl<'a> Rules<'a> {
                 } else {
                     "unbounded".into()
                 };
+                // Point at the quota of the team whose quota crosses the
+                // capacity (spec order): the line a user edits to fix it.
+                let mut running = 0u64;
+                let crossing = teams
+                    .iter()
+                    .find(|(_, t)| {
+                        running += u64::from(t.quota.gpu);
+                        running > capacity
+                    })
+                    .map(|(ti, _)| *ti)
+                    .unwrap_or(teams[0].0);
+                let named: Vec<String> = teams
+                    .iter()
+                    .filter(|(_, t)| t.quota.gpu > 0)
+                    .map(|(_, t)| format!("\"{}\" {}", t.name, t.quota.gpu))
+                    .collect();
                 self.push(
                     Diagnostic::warning("W115", format!(
-                        "cluster \"{}\": team GPU quotas sum to {quota}, above its GPU capacity of {capacity} (overcommit {ratio})",
-                        c.name
+                        "team \"{}\": GPU quotas on cluster \"{}\" sum to {quota} (teams {}), above its GPU capacity of {capacity} (overcommit {ratio})",
+                        s.teams[crossing].name, c.name, named.join(", ")
                     ))
                     .with_hint("teams may wait for GPUs at peak; raise max_nodes of a GPU pool or lower quotas"),
-                    path!["clusters", ci, "name"],
+                    path!["teams", crossing, "quota", "gpu"],
                 );
             }
             for (ti, t) in &teams {
@@ -1087,6 +1141,193 @@ impl<'a> Rules<'a> {
                     Diagnostic::error("E111", format!("{what} needs GPUs but names no node_pool"))
                         .with_hint("set node_pool to a GPU pool so trials get the GPU tolerations"),
                     gp,
+                );
+            }
+        }
+    }
+
+    // W146: the nominal GPU quota Kueue gets on one pool (each team's quota
+    // split across its usable pools by capacity, as the plan does) above
+    // what that pool can ever hold. W115 sums the cluster; a team limited to
+    // one pool can overcommit that pool while the cluster total fits.
+    fn pool_overcommit(&mut self) {
+        let s = self.spec;
+        for c in &s.clusters {
+            if !self.view.contains(c.name.as_str()) {
+                continue;
+            }
+            let gpu_pools: Vec<(usize, &NodePool)> = s
+                .node_pools
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.gpu.is_some() && self.pool_in_cluster(p, &c.name))
+                .collect();
+            let capacity = |p: &NodePool| {
+                u64::from(p.max_nodes) * u64::from(p.gpu.as_ref().map_or(0, |g| g.count))
+            };
+            let mut nominal: BTreeMap<usize, Vec<(&str, u64)>> = BTreeMap::new();
+            for t in s
+                .teams
+                .iter()
+                .filter(|t| t.clusters.is_empty() || t.clusters.contains(&c.name))
+            {
+                let usable: Vec<&(usize, &NodePool)> = gpu_pools
+                    .iter()
+                    .filter(|(_, p)| t.gpu_pools.is_empty() || t.gpu_pools.contains(&p.name))
+                    .collect();
+                let weights: Vec<u64> = usable.iter().map(|(_, p)| capacity(p)).collect();
+                let split = crate::plan::split_proportional(u64::from(t.quota.gpu), &weights);
+                for ((pi, _), gpus) in usable.iter().zip(split) {
+                    if gpus > 0 {
+                        nominal
+                            .entry(*pi)
+                            .or_default()
+                            .push((t.name.as_str(), gpus));
+                    }
+                }
+            }
+            for (pi, teams) in nominal {
+                let pool = s.node_pools[pi].clone();
+                let total: u64 = teams.iter().map(|(_, g)| g).sum();
+                let cap = capacity(&pool);
+                if total > cap {
+                    let named: Vec<String> =
+                        teams.iter().map(|(t, g)| format!("\"{t}\" {g}")).collect();
+                    self.push(
+                        Diagnostic::warning(
+                            "W146",
+                            format!(
+                                "node pool \"{}\" on cluster \"{}\": nominal GPU quota {total} (teams {}) is above its capacity of {cap} ({} nodes x {} GPUs)",
+                                pool.name,
+                                c.name,
+                                named.join(", "),
+                                pool.max_nodes,
+                                pool.gpu.as_ref().map_or(0, |g| g.count)
+                            ),
+                        )
+                        .with_hint("Kueue admits more GPU work on this pool than it can hold; raise max_nodes or give the teams more gpu_pools"),
+                        path!["node_pools", pi, "max_nodes"],
+                    );
+                }
+            }
+        }
+    }
+
+    // E147 / E148: a workload must fit its team. A model or experiment on a
+    // GPU pool its team may not use gets no Kueue flavor and no GPU quota
+    // there; a single trial or replica asking more CPU or memory than the
+    // team's whole quota can never be admitted by the ResourceQuota.
+    fn team_fit(&mut self) {
+        let s = self.spec;
+        // (what, team, node pool, GPUs, cpu, memory, path of the entry)
+        type Workload<'w> = (
+            String,
+            &'w str,
+            Option<&'w String>,
+            u32,
+            &'w Quantity,
+            &'w Quantity,
+            Vec<Seg>,
+        );
+        let mut workloads: Vec<Workload<'_>> = Vec::new();
+        for (i, m) in s.serving.models.iter().enumerate() {
+            workloads.push((
+                format!("model \"{}\"", m.name),
+                m.team.as_str(),
+                m.node_pool.as_ref(),
+                m.gpus,
+                &m.cpu,
+                &m.memory,
+                path!["serving", "models", i],
+            ));
+        }
+        for (i, e) in s.tuning.experiments.iter().enumerate() {
+            workloads.push((
+                format!("experiment \"{}\" (one trial)", e.name),
+                e.team.as_str(),
+                e.node_pool.as_ref(),
+                e.gpus_per_trial,
+                &e.cpu,
+                &e.memory,
+                path!["tuning", "experiments", i],
+            ));
+        }
+        for (what, team, pool, _gpus, cpu, memory, base) in workloads {
+            let Some(t) = self.team(team) else {
+                continue; // E104 reports the unknown team
+            };
+            if let Some(pool) = pool.and_then(|p| self.pool(p))
+                && pool.gpu.is_some()
+                && !t.gpu_pools.is_empty()
+                && !t.gpu_pools.contains(&pool.name)
+            {
+                let mut p = base.clone();
+                p.push(Seg::from("node_pool"));
+                self.push(
+                    Diagnostic::error(
+                        "E147",
+                        format!(
+                            "{what} runs on node pool \"{}\", which is not one of team \"{}\"'s gpu_pools ({})",
+                            pool.name,
+                            t.name,
+                            t.gpu_pools.join(", ")
+                        ),
+                    )
+                    .with_hint(format!(
+                        "the team has no GPU quota on that pool; use one of its gpu_pools, or add \"{}\" to them",
+                        pool.name
+                    )),
+                    p,
+                );
+            }
+            for (key, asked, quota) in [
+                ("cpu", cpu, t.quota.cpu.as_ref()),
+                ("memory", memory, t.quota.memory.as_ref()),
+            ] {
+                let (Some(quota), Some(a), Some(q)) = (
+                    quota,
+                    parse_quantity(&asked.0),
+                    quota.and_then(|q| parse_quantity(&q.0)),
+                ) else {
+                    continue; // no quota, or E120 reports the quantity
+                };
+                if a > q {
+                    let mut p = base.clone();
+                    p.push(Seg::from(key));
+                    self.push(
+                        Diagnostic::error(
+                            "E148",
+                            format!(
+                                "{what} asks {key} {}, above team \"{}\"'s whole {key} quota of {}",
+                                asked.0, t.name, quota.0
+                            ),
+                        )
+                        .with_hint(format!(
+                            "the pod can never be admitted; lower {key}, or raise the team's quota.{key}"
+                        )),
+                        p,
+                    );
+                }
+            }
+        }
+    }
+
+    // E121: a control plane machine's price, like a node's, is a price.
+    fn control_plane_prices(&mut self) {
+        for (i, c) in self.spec.clusters.iter().enumerate() {
+            if let Some(p) = c.control_plane.hourly_price
+                && (!p.is_finite() || p < 0.0)
+            {
+                self.push(
+                    Diagnostic::error(
+                        "E121",
+                        format!(
+                            "cluster \"{}\": control_plane.hourly_price {p} is not a price",
+                            c.name
+                        ),
+                    )
+                    .with_hint("write the price of one control plane machine per hour, e.g. 0.384"),
+                    path!["clusters", i, "control_plane", "hourly_price"],
                 );
             }
         }
@@ -1223,3 +1464,27 @@ pub const BUILTIN_SERVING_RUNTIMES: &[&str] = &[
     "kserve-tritonserver",
     "kserve-xgbserver",
 ];
+
+/// The hint of an invalid quantity: the fix itself when the mistake is a
+/// familiar unit (`16gb`, `512 MB`, `1TiB`), else a generic example.
+pub fn quantity_hint(value: &str, example: &str) -> String {
+    let compact: String = value.chars().filter(|c| !c.is_whitespace()).collect();
+    let split = compact
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(compact.len());
+    let (num, unit) = compact.split_at(split);
+    let binary = match unit.to_ascii_lowercase().as_str() {
+        "kb" | "kib" => "Ki",
+        "mb" | "mib" => "Mi",
+        "gb" | "gib" => "Gi",
+        "tb" | "tib" => "Ti",
+        _ => "",
+    };
+    if !num.is_empty() && num.parse::<f64>().is_ok() && !binary.is_empty() {
+        format!(
+            "write \"{num}{binary}\": Kubernetes quantities use the suffixes Ki, Mi, Gi, Ti (powers of 2) or k, M, G, T (powers of 10)"
+        )
+    } else {
+        example.to_string()
+    }
+}

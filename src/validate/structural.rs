@@ -20,6 +20,15 @@ fn validator() -> &'static jsonschema::Validator {
 
 /// Check `tree` against the spec schema.
 pub fn check(tree: &Node, sources: &SourceMap) -> Vec<Diagnostic> {
+    check_with_paths(tree, sources)
+        .into_iter()
+        .map(|(d, _)| d)
+        .collect()
+}
+
+/// [`check`], each finding with the tree path of the offending value (the
+/// unknown key itself for E002), so validation can set ill-typed parts aside.
+pub fn check_with_paths(tree: &Node, sources: &SourceMap) -> Vec<(Diagnostic, Vec<Seg>)> {
     let instance = tree.to_json();
     let schema = schema_value();
     let mut out = Vec::new();
@@ -51,7 +60,7 @@ pub fn check(tree: &Node, sources: &SourceMap) -> Vec<Diagnostic> {
                         None if allowed.is_empty() => "remove it".to_string(),
                         None => format!("expected one of: {}", allowed.join(", ")),
                     });
-                    out.push(d);
+                    out.push((d, kp));
                 }
                 continue;
             }
@@ -64,15 +73,24 @@ pub fn check(tree: &Node, sources: &SourceMap) -> Vec<Diagnostic> {
                         .collect::<Vec<_>>()
                         .join(" or "),
                 };
+                // TOML's nan and inf have no JSON form (they reach the schema
+                // as null): name them as written, not as "nothing".
+                let found = match &node.value {
+                    crate::spec::tree::Value::Float(f) if !f.is_finite() => {
+                        format!("{f}, which is not a finite number")
+                    }
+                    _ => describe(err.instance()),
+                };
                 Diagnostic::error(
                     "E003",
-                    format!(
-                        "`{dotted}` should be {}, found {}",
-                        article(&expected),
-                        describe(err.instance())
-                    ),
+                    format!("`{dotted}` should be {}, found {found}", article(&expected)),
                 )
-                .with_hint(format!("write {} here", article(&expected)))
+                .with_hint(match &node.value {
+                    crate::spec::tree::Value::Float(f) if !f.is_finite() => {
+                        format!("write a finite {expected} here, e.g. 4.6")
+                    }
+                    _ => format!("write {} here", article(&expected)),
+                })
             }
             ValidationErrorKind::Required { property } => {
                 let key = property.as_str().unwrap_or_default();
@@ -82,7 +100,36 @@ pub fn check(tree: &Node, sources: &SourceMap) -> Vec<Diagnostic> {
                     format!("`{dotted}`")
                 };
                 Diagnostic::error("E004", format!("missing required key `{key}` in {table}"))
-                    .with_hint(format!("add `{key} = ...`"))
+                    .with_hint(required_hint(&schema, &path, key))
+            }
+            ValidationErrorKind::Enum { options }
+                if matches!(path.last(), Some(Seg::Key(k)) if k == "provider")
+                    && err
+                        .instance()
+                        .as_str()
+                        .is_some_and(|v| managed_service(v).is_some()) =>
+            {
+                // `rosa` or `oke` is no typo of a provider: it names a managed
+                // service mlpc does not create clusters on (EKS, GKE and AKS it does).
+                let found = err.instance().as_str().unwrap_or_default();
+                let opts: Vec<String> = options
+                    .as_array()
+                    .map(|a| a.iter().map(|v| v.to_string()).collect())
+                    .unwrap_or_default();
+                Diagnostic::error(
+                    "E005",
+                    format!(
+                        "`{dotted}` is \"{found}\" ({}), a provider mlpc does not know yet",
+                        managed_service(found).unwrap_or_default()
+                    ),
+                )
+                .with_hint(format!(
+                    "mlpc creates clusters with Cluster API: self-managed or EKS, GKE and AKS, not this service. Use one of {}{}",
+                    opts.join(", "),
+                    managed_cloud(found)
+                        .map(|c| format!(" (e.g. \"{c}\" for the same cloud)"))
+                        .unwrap_or_default()
+                ))
             }
             ValidationErrorKind::Enum { options } => {
                 let opts: Vec<String> = options
@@ -127,7 +174,7 @@ pub fn check(tree: &Node, sources: &SourceMap) -> Vec<Diagnostic> {
         if !dotted.is_empty() {
             d.path = Some(dotted);
         }
-        out.push(d);
+        out.push((d, path));
     }
     out
 }
@@ -202,4 +249,63 @@ fn resolve<'a>(root: &'a J, mut node: &'a J) -> &'a J {
         break;
     }
     node
+}
+
+/// Managed Kubernetes services users write as a provider.
+fn managed_service(v: &str) -> Option<&'static str> {
+    Some(match v.to_ascii_lowercase().as_str() {
+        "openshift" | "rosa" | "aro" => "Red Hat OpenShift",
+        "doks" | "digitalocean" => "DigitalOcean Kubernetes",
+        "oke" => "Oracle Kubernetes Engine",
+        _ => return None,
+    })
+}
+
+/// The supported managed provider on the same cloud as a managed service, if any.
+fn managed_cloud(v: &str) -> Option<&'static str> {
+    match v.to_ascii_lowercase().as_str() {
+        "aro" => Some("aks"),
+        "rosa" => Some("eks"),
+        _ => None,
+    }
+}
+
+/// How to add a missing required key: a table header for a table (an empty
+/// file is told to add `[gitops]`, not `gitops = ...`), an entry for an array
+/// of tables, `key = ...` otherwise.
+fn required_hint(schema: &J, path: &[Seg], key: &str) -> String {
+    let mut full = path.to_vec();
+    full.push(Seg::Key(key.to_string()));
+    let Some(node) = schema_at(schema, &full) else {
+        return format!("add `{key} = ...`");
+    };
+    let is_table = node.get("properties").is_some();
+    let is_table_array = node
+        .get("items")
+        .map(|i| resolve(schema, i).get("properties").is_some())
+        .unwrap_or(false);
+    // A header can only name a path made of keys (no array index).
+    let header = path
+        .iter()
+        .all(|s| matches!(s, Seg::Key(_)))
+        .then(|| path_to_string(&full));
+    match (is_table, is_table_array, header) {
+        (true, _, Some(h)) => format!("add a `[{h}]` table"),
+        (_, true, Some(h)) => format!("add a `[[{h}]]` entry"),
+        (true, _, None) => format!("add `{key} = {{ ... }}`"),
+        _ => format!("add `{key} = ...`"),
+    }
+}
+
+/// The (resolved) schema of the value at `path`, if the schema has one.
+fn schema_at<'a>(schema: &'a J, path: &[Seg]) -> Option<&'a J> {
+    let mut node = schema;
+    for seg in path {
+        node = resolve(schema, node);
+        node = match seg {
+            Seg::Key(k) => node.get("properties")?.get(k)?,
+            Seg::Index(_) => node.get("items")?,
+        };
+    }
+    Some(resolve(schema, node))
 }
