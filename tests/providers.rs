@@ -487,3 +487,48 @@ fn a_single_cluster_without_server_warns_that_it_deploys_in_cluster() {
     assert!(out.contains("\"W171\""), "{out}{}", stderr(&o));
     assert_eq!(o.status.code(), Some(0), "{out}");
 }
+
+/// Argo CD refuses an Application whose repository its AppProject does not
+/// list: every install, add-ons included, must be permitted.
+#[test]
+fn every_application_source_is_permitted_by_the_project() {
+    let dir = providers_spec();
+    let objs = objects(&compile(dir.path()).join("management"));
+    let project = objs
+        .iter()
+        .find(|o| o["kind"] == "AppProject")
+        .expect("AppProject");
+    let repos: Vec<&str> = project["spec"]["sourceRepos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    let mut checked = 0;
+    for app in objs.iter().filter(|o| o["kind"] == "Application") {
+        let repo = app["spec"]["source"]["repoURL"].as_str().unwrap();
+        assert!(
+            repos.contains(&repo),
+            "{}: {repo} is not in the project's sourceRepos",
+            app["metadata"]["name"]
+        );
+        checked += 1;
+    }
+    assert!(checked > 50, "{checked}");
+}
+
+#[test]
+fn the_catalog_lists_add_ons_and_version_keyed_flags() {
+    let o = mlpc(&repo(), &["catalog", "--format", "json"]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let addons = v["addons"].as_array().unwrap();
+    assert!(
+        addons
+            .iter()
+            .any(|a| a["name"] == "cilium" && a["version"] == "1.19.6")
+    );
+    let flags = v["kubernetes"]["external_cloud_flags"].as_array().unwrap();
+    assert!(flags.iter().any(|f| f["component"] == "api-server"
+        && f["name"] == "cloud-provider"
+        && f["removed_in"] == serde_json::json!([1, 33])));
+}

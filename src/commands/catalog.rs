@@ -6,9 +6,10 @@ use std::io::Write;
 
 use serde_json::json;
 
-use crate::catalog::{CATALOG, INCOMPATIBLE, Source};
+use crate::catalog::{CATALOG, EXTERNAL_CLOUD_FLAGS, INCOMPATIBLE, KUBERNETES_LINES, Source};
 use crate::cli::Format;
 use crate::error::Result;
+use crate::plan::addons;
 
 #[derive(clap::Args, Debug, Clone)]
 #[command(
@@ -45,6 +46,11 @@ pub fn render(format: Format) -> String {
                     "components": components,
                     "rule": rule,
                 })).collect::<Vec<_>>(),
+                "addons": addons::ALL,
+                "kubernetes": {
+                    "release_lines": lines(KUBERNETES_LINES),
+                    "external_cloud_flags": EXTERNAL_CLOUD_FLAGS,
+                },
             });
             let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
             s.push('\n');
@@ -97,6 +103,31 @@ pub fn render(format: Format) -> String {
             out.push_str(
                 "\nPin a version in ml-platform.toml: [components] kserve = \"v0.16.1\", or per cluster.\n",
             );
+            out.push_str(
+                "\nBootstrap add-ons of new clusters (pinned; per provider, see the README):\n",
+            );
+            for a in addons::ALL {
+                let from = if a.path.is_empty() {
+                    format!("Helm chart {} {} from {}", a.chart, a.version, a.repo)
+                } else {
+                    format!("kustomize {} at {} in {}", a.path, a.version, a.repo)
+                };
+                out.push_str(&format!("  {}: {from} ({})\n", a.name, a.why));
+            }
+            out.push_str(&format!(
+                "\nKubernetes release lines with known component flags: {}\n",
+                lines(KUBERNETES_LINES).join(", ")
+            ));
+            for f in EXTERNAL_CLOUD_FLAGS {
+                let until = f
+                    .removed_in
+                    .map(|(a, b)| format!(", removed in {a}.{b}"))
+                    .unwrap_or_default();
+                out.push_str(&format!(
+                    "  {:?} --{}={} on self-managed clouds{until}: {}\n",
+                    f.component, f.name, f.value, f.why
+                ));
+            }
             out
         }
     }

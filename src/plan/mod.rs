@@ -135,6 +135,7 @@ pub fn plan(v: &Validated, policies: &[PolicySource]) -> PlatformPlan {
         if c.profiles {
             source_repos.push(PROFILES_REPO.into());
         }
+        source_repos.extend(c.addons.iter().map(|a| a.repo.clone()));
         if c.serving.knative {
             source_repos.push(KNATIVE_OPERATOR_REPO.into());
         }
