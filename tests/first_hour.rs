@@ -183,7 +183,7 @@ fn an_overlay_entry_name_typo_is_one_error_not_a_cascade() {
     );
     let (code, findings) = validate_json(dir.path(), &[]);
     assert_eq!(code, 1);
-    assert_eq!(codes(&findings), ["E145"], "{findings:#?}");
+    assert_eq!(codes(&findings), ["E160"], "{findings:#?}");
     let d = &findings[0];
     assert_eq!(d["severity"], "error");
     assert_eq!(d["position"]["file"], "environments/staging.toml");
@@ -279,7 +279,7 @@ fn a_pool_with_more_nominal_quota_than_capacity_is_flagged() {
     let (code, findings) = validate_json(dir.path(), &[]);
     assert_eq!(code, 0, "a warning: {findings:#?}");
     assert!(with_code(&findings, "W115").is_empty(), "{findings:#?}");
-    let w = with_code(&findings, "W146");
+    let w = with_code(&findings, "W161");
     assert!(!w.is_empty(), "{findings:#?}");
     let m = w[0]["message"].as_str().unwrap();
     assert!(m.contains("node pool \"gpu-l4\""), "{m}");
@@ -301,7 +301,7 @@ fn a_model_outside_its_teams_pools_and_a_trial_above_the_quota_are_errors() {
     });
     let (code, findings) = validate_json(dir.path(), &[]);
     assert_eq!(code, 1);
-    let e147 = with_code(&findings, "E147");
+    let e147 = with_code(&findings, "E162");
     assert_eq!(e147.len(), 1, "{findings:#?}");
     assert_eq!(e147[0]["path"], "serving.models[2].node_pool");
     assert!(
@@ -310,7 +310,7 @@ fn a_model_outside_its_teams_pools_and_a_trial_above_the_quota_are_errors() {
             .unwrap()
             .contains("team \"recsys\"")
     );
-    let e148: Vec<&str> = with_code(&findings, "E148")
+    let e148: Vec<&str> = with_code(&findings, "E163")
         .iter()
         .map(|d| d["path"].as_str().unwrap())
         .collect();

@@ -220,7 +220,7 @@ fn per_cluster_overlays_merge_after_the_environment_and_keep_positions() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let d = &v[0];
     assert_eq!(v.as_array().unwrap().len(), 1, "{v:#}");
-    assert_eq!(d["code"], "E145", "{v:#}");
+    assert_eq!(d["code"], "E160", "{v:#}");
     assert_eq!(d["position"]["file"], "clusters/prod-azure.toml");
     assert_eq!(d["position"]["line"], 2);
     assert!(
@@ -240,13 +240,13 @@ fn per_cluster_overlays_merge_after_the_environment_and_keep_positions() {
     assert_eq!(v[0]["code"], "E125", "{v:#}");
     assert_eq!(v[0]["position"]["file"], "clusters/prod-azure.toml");
     assert_eq!(v[0]["position"]["line"], 3);
-    // A file for no cluster: W149 with a suggestion.
+    // A file for no cluster: W164 with a suggestion.
     std::fs::write(root.join("clusters/prod-azure.toml"), AZURE).unwrap();
     std::fs::write(root.join("clusters/prod-azur.toml"), "").unwrap();
     let o = mlpc(root, &["validate", "--format", "json"]);
     assert_eq!(o.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(v[0]["code"], "W149", "{v:#}");
+    assert_eq!(v[0]["code"], "W164", "{v:#}");
     assert!(
         v[0]["hint"]
             .as_str()
@@ -390,7 +390,7 @@ fn every_validation_code_is_in_the_readme() {
         }
     }
     assert!(codes.len() > 40, "{codes:?}");
-    for code in ["E145", "W146", "E147", "E148", "W149"] {
+    for code in ["E160", "W161", "E162", "E163", "W164"] {
         assert!(codes.contains(code), "{code} is emitted");
     }
     for code in codes {

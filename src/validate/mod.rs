@@ -268,7 +268,7 @@ fn check_view(
 }
 
 /// Each `clusters/<cluster>.toml`: merged after the cluster's environment
-/// overlay and validated as that cluster's own view. W149 for a file that
+/// overlay and validated as that cluster's own view. W164 for a file that
 /// names no cluster (with a "did you mean").
 fn check_cluster_overlays(
     loaded: &Loaded,
@@ -301,7 +301,7 @@ fn check_cluster_overlays(
             };
             diags.push(
                 Diagnostic::warning(
-                    "W149",
+                    "W164",
                     format!("overlay for cluster \"{cluster}\" applies to no cluster"),
                 )
                 .with_hint(hint)
@@ -329,11 +329,11 @@ struct NewEntry {
     array: Vec<Seg>,
     name: String,
     name_loc: crate::spec::source::Loc,
-    /// W138 as found; becomes E145 when the entry is incomplete.
+    /// W138 as found; becomes E160 when the entry is incomplete.
     diag: Diagnostic,
 }
 
-/// E145: an overlay entry with a new name that is also structurally
+/// E160: an overlay entry with a new name that is also structurally
 /// incomplete is a misspelt name (`gcp-a10O`), not a new entry. Report that
 /// cause once, as the error, instead of W138 plus one E004 per key the
 /// appended half-entry lacks, at merged-array positions the user never wrote.
@@ -390,7 +390,7 @@ fn overlay_typos_first(
             format!("it lacks {}", missing.join(", "))
         };
         let mut d = entry.diag;
-        d.code = "E145";
+        d.code = "E160";
         d.severity = crate::diag::Severity::Error;
         d.message = format!(
             "{}, so it would add a new, incomplete entry ({what})",
@@ -407,7 +407,7 @@ fn overlay_typos_first(
 /// Rules whose findings could be caused by a part set aside (a reference to
 /// an entry, a capacity sum missing it): not reported while parts are missing.
 const CROSS_ENTRY: &[&str] = &[
-    "E103", "E104", "E105", "E111", "E116", "E117", "E131", "E135", "W115", "W146",
+    "E103", "E104", "E105", "E111", "E116", "E117", "E131", "E135", "W115", "W161",
 ];
 
 /// The semantic rules on the well-typed parts of a view that has structural

@@ -1146,7 +1146,7 @@ impl<'a> Rules<'a> {
         }
     }
 
-    // W146: the nominal GPU quota Kueue gets on one pool (each team's quota
+    // W161: the nominal GPU quota Kueue gets on one pool (each team's quota
     // split across its usable pools by capacity, as the plan does) above
     // what that pool can ever hold. W115 sums the cluster; a team limited to
     // one pool can overcommit that pool while the cluster total fits.
@@ -1195,7 +1195,7 @@ impl<'a> Rules<'a> {
                         teams.iter().map(|(t, g)| format!("\"{t}\" {g}")).collect();
                     self.push(
                         Diagnostic::warning(
-                            "W146",
+                            "W161",
                             format!(
                                 "node pool \"{}\" on cluster \"{}\": nominal GPU quota {total} (teams {}) is above its capacity of {cap} ({} nodes x {} GPUs)",
                                 pool.name,
@@ -1213,7 +1213,7 @@ impl<'a> Rules<'a> {
         }
     }
 
-    // E147 / E148: a workload must fit its team. A model or experiment on a
+    // E162 / E163: a workload must fit its team. A model or experiment on a
     // GPU pool its team may not use gets no Kueue flavor and no GPU quota
     // there; a single trial or replica asking more CPU or memory than the
     // team's whole quota can never be admitted by the ResourceQuota.
@@ -1265,7 +1265,7 @@ impl<'a> Rules<'a> {
                 p.push(Seg::from("node_pool"));
                 self.push(
                     Diagnostic::error(
-                        "E147",
+                        "E162",
                         format!(
                             "{what} runs on node pool \"{}\", which is not one of team \"{}\"'s gpu_pools ({})",
                             pool.name,
@@ -1296,7 +1296,7 @@ impl<'a> Rules<'a> {
                     p.push(Seg::from(key));
                     self.push(
                         Diagnostic::error(
-                            "E148",
+                            "E163",
                             format!(
                                 "{what} asks {key} {}, above team \"{}\"'s whole {key} quota of {}",
                                 asked.0, t.name, quota.0
