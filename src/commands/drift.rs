@@ -2,7 +2,6 @@
 //! objects with it (see `crate::drift`). Read-only.
 
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -165,9 +164,7 @@ pub fn run(args: &DriftArgs, style: Style) -> Result<i32> {
         DriftFormat::Markdown => render::markdown(&report),
         DriftFormat::Json => render::json(&report),
     };
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(text.as_bytes());
-    let _ = stdout.flush();
+    crate::output::write(text.as_bytes());
     Ok(report.exit_code())
 }
 

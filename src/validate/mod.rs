@@ -2,6 +2,7 @@
 //! environment's merged view, reported all at once.
 
 pub mod fleet;
+pub mod injection;
 pub mod names;
 pub mod rules;
 pub mod secrets;
@@ -136,6 +137,12 @@ pub fn validate(
             diags.extend(new_overlay_entries(&loaded.base, overlay, &loaded.sources));
         }
         for (d, path) in secrets::scan(&tree) {
+            diags.push(locate(&loaded.sources, &tree, d, &path));
+        }
+        for (d, path) in injection::scan(&tree)
+            .into_iter()
+            .chain(injection::broad_drift_ignores(&tree))
+        {
             diags.push(locate(&loaded.sources, &tree, d, &path));
         }
         let structural = structural::check(&tree, &loaded.sources);
