@@ -332,14 +332,24 @@ fn a_fifo_in_out_never_hangs_the_compile() {
 fn a_full_stdout_exits_2_in_every_command() {
     let dir = example_copy();
     assert_eq!(mlpc(dir.path(), &["compile"]).status.code(), Some(0));
+    let git = git2::Repository::init(dir.path()).unwrap();
+    support::commit_all(&git, "base");
+    edit(dir.path(), "max_nodes = 10", "max_nodes = 12");
     for args in [
+        &["diff", "--base", "HEAD"][..],
+        &["diff", "--base", "HEAD", "--format", "markdown"][..],
+        &["rollout", "plan", "--base", "HEAD"][..],
         &["validate"][..],
         &["validate", "--format", "json"][..],
         &["compile", "--out", "out2"][..],
         &["compile", "--check"][..],
+        &["compile", "--check", "--out", "out"][..],
         &["render", "--cluster", "stg-use1"][..],
         &["graph"][..],
         &["cost"][..],
+        &["cost", "--format", "markdown"][..],
+        &["check"][..],
+        &["check", "--format", "junit"][..],
         &["schema"][..],
         &["rollout", "plan"][..],
         &["completions", "bash"][..],
