@@ -247,7 +247,13 @@ pub fn run(cli: Cli) -> i32 {
         Ok(code) => code,
         Err(e) => {
             let code = e.exit_code();
-            eprintln!("{} {e}", style.red("error:"));
+            // Errors can quote inputs (a rendered line, a path, a server's
+            // answer): redacted and on one line like every finding.
+            eprintln!(
+                "{} {}",
+                style.red("error:"),
+                crate::redact::safe_line(&e.to_string())
+            );
             code
         }
     }

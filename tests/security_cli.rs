@@ -44,6 +44,34 @@ fn a_spec_symlinked_outside_its_directory_is_not_read() {
 }
 
 #[test]
+fn a_fifo_as_the_spec_is_refused_not_waited_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("ml-platform.toml");
+    let c = std::ffi::CString::new(spec.to_str().unwrap()).unwrap();
+    // SAFETY: a valid path for the duration of the call.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mlpc"))
+        .arg("validate")
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            assert_eq!(s.code(), Some(2));
+            break;
+        }
+        if start.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("validate waits on a FIFO spec");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
 fn an_overlay_symlinked_outside_is_not_read_but_one_inside_is() {
     let dir = example_copy();
     let outside = tempfile::tempdir().unwrap();

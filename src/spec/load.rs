@@ -81,6 +81,13 @@ impl Files for Disk {
                 ));
             }
         }
+        // A FIFO or device as the spec would block the read forever.
+        if !std::fs::metadata(path)?.is_file() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "not a regular file",
+            ));
+        }
         std::fs::read(path)
     }
     fn list(&self, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
