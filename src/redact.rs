@@ -8,24 +8,33 @@ use std::ops::Range;
 
 pub const REDACTED: &str = "<redacted>";
 
-/// Words that make a `key=value` (query parameter, `--flag=value`) a credential.
-const SECRET_WORDS: &[&str] = &[
+/// Key segments (split at `-`, `_`, `.`) that make a `key=value` (query
+/// parameter, `--flag=value`) a credential. Whole segments, so
+/// `--max-tokens=4096` and `--tokenizer=bert` are not.
+const SECRET_SEGMENTS: &[&str] = &[
     "password",
     "passwd",
+    "passphrase",
     "pwd",
+    "pass",
     "token",
     "secret",
     "apikey",
-    "api_key",
-    "api-key",
-    "access_key",
-    "access-key",
     "accesskey",
-    "private_key",
-    "private-key",
+    "secretkey",
     "credential",
-    "signature",
+    "credentials",
     "auth",
+    "signature",
+];
+
+/// Two-segment names of credentials (`api_key`, `access-key`, `private.key`).
+const SECRET_PAIRS: &[(&str, &str)] = &[
+    ("api", "key"),
+    ("access", "key"),
+    ("secret", "key"),
+    ("private", "key"),
+    ("client", "secret"),
 ];
 
 /// Words that make such a key a reference to a credential, not the credential.
@@ -307,17 +316,18 @@ fn key_values(s: &str, found: &mut Vec<Found>) {
     }
 }
 
-/// Whether a key (a flag or parameter name, lowercase) names a credential.
+/// Whether a key (a flag or parameter name) names a credential.
 pub fn is_secret_key(key: &str) -> bool {
     let key = key.trim_start_matches('-').to_ascii_lowercase();
-    SECRET_WORDS.iter().any(|w| {
-        if *w == "pwd" || *w == "auth" {
-            key.split(|c: char| !c.is_ascii_alphanumeric())
-                .any(|p| p == *w)
-        } else {
-            key.contains(w)
-        }
-    }) && !REFERENCE_WORDS.iter().any(|w| key.contains(w))
+    let segs: Vec<&str> = key
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|s| !s.is_empty())
+        .collect();
+    let named = segs.iter().any(|s| SECRET_SEGMENTS.contains(s))
+        || segs
+            .windows(2)
+            .any(|w| SECRET_PAIRS.contains(&(w[0], w[1])));
+    named && !segs.iter().any(|s| REFERENCE_WORDS.contains(s))
 }
 
 /// `$(VAR)`, `${VAR}`, `<placeholder>`: the value comes from elsewhere.
@@ -359,6 +369,11 @@ mod tests {
         assert!(credential_kind("--lr=${trialParameters.lr}").is_none());
         assert!(credential_kind("--token-file=/var/run/token").is_none());
         assert!(credential_kind("nvidia-a100").is_none());
+        assert!(credential_kind("--max-tokens=4096").is_none());
+        assert!(credential_kind("--tokenizer=bert-base").is_none());
+        assert!(credential_kind("--secret-name=kfp").is_none());
+        assert!(credential_kind("--hf_token=hf_abc").is_some());
+        assert!(credential_kind("--api-key=abc").is_some());
     }
 
     #[test]
