@@ -250,3 +250,43 @@ fn check_object(v: &Value) -> std::result::Result<(), String> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scalars_round_trip_byte_exact() {
+        for s in [
+            "plain",
+            "x #c",
+            ": x",
+            "a\n---\nb: c",
+            "\u{2028}\u{2029}\u{85}\u{7f}\u{feff}",
+            "\"'\\",
+        ] {
+            let text = yaml_scalar(&minijinja::Value::from(s)).unwrap();
+            assert!(!text.contains(['\n', '\u{2028}', '\u{85}']), "{text}");
+            let back = yaml::parse_stream(&format!("k: {text}\n")).unwrap();
+            assert_eq!(back, vec![serde_json::json!({ "k": s })], "{text}");
+        }
+    }
+
+    #[test]
+    fn interpolations_are_escaped_and_json_is_not_escaped_twice() {
+        let mut bp = Blueprints::default();
+        bp.files.insert(
+            "mesh/objects.yaml.j2".into(),
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ n ~ \"-x\" }}\ndata:\n  a: {{ v }}\n  b: {{ v | json }}\n".into(),
+        );
+        let r = Renderer::new(bp);
+        let v = "1\n---\nkind: Secret";
+        let out = r
+            .render_group("mesh", &serde_json::json!({"n": "cm", "v": v}))
+            .unwrap();
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].object["metadata"]["name"], "cm-x");
+        assert_eq!(out[0].object["data"]["a"], v);
+        assert_eq!(out[0].object["data"]["b"], v);
+    }
+}
