@@ -71,7 +71,13 @@ fuzz_target!(|data: &[u8]| {
             })
             .clone()
     };
-    if let Err(e) = hostile::check(&s.base, field, baseline.as_ref(), &marked, &value) {
+    // A field whose harmless marked value is refused (an enum, a version, a
+    // reference) has no baseline to compare with; a random tail can still
+    // form a valid value there ("v0.16.0" + ""), which is not a violation.
+    let Some(baseline) = baseline else {
+        return;
+    };
+    if let Err(e) = hostile::check(&s.base, field, Some(&baseline), &marked, &value) {
         panic!("structure property broken: {e}");
     }
 });
