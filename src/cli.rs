@@ -2,7 +2,6 @@
 //! calls [`main`]; everything here returns exit codes instead of exiting, so
 //! integration tests can drive it in-process too.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -62,6 +61,12 @@ pub enum Command {
         /// A directory of blueprint templates that override the embedded ones.
         #[arg(long)]
         blueprints: Option<PathBuf>,
+        /// Write into an --out that holds files but no mlpc.lock (they are kept).
+        #[arg(long)]
+        force: bool,
+        /// Refuse a spec that compiles to more objects than this.
+        #[arg(long, default_value_t = crate::compile::DEFAULT_MAX_OBJECTS)]
+        max_objects: usize,
     },
     /// Validate every object against upstream schemas and the platform's Gatekeeper policies, offline.
     #[command(
@@ -142,6 +147,12 @@ pub enum Command {
 
 /// Parse arguments and run; returns the process exit code.
 pub fn main() -> i32 {
+    crate::output::install_panic_hook();
+    let code = parse_and_run();
+    crate::output::finish(code)
+}
+
+fn parse_and_run() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -164,16 +175,22 @@ pub fn run(cli: Cli) -> i32 {
             clusters,
             check,
             blueprints,
-        } => crate::commands::compile::run(
-            &crate::compile::CompileOptions {
-                spec,
-                blueprints,
-                clusters,
-            },
-            &out,
-            check,
-            style,
-        ),
+            force,
+            max_objects,
+        } => {
+            crate::compile::set_max_objects(max_objects);
+            crate::commands::compile::run_guarded(
+                &crate::compile::CompileOptions {
+                    spec,
+                    blueprints,
+                    clusters,
+                },
+                &out,
+                check,
+                force,
+                style,
+            )
+        }
         Command::Check {
             spec,
             manifests,
@@ -205,7 +222,9 @@ pub fn run(cli: Cli) -> i32 {
         Command::Catalog(args) => crate::commands::catalog::run(&args),
         Command::Completions { shell } => {
             use clap::CommandFactory;
-            clap_complete::generate(shell, &mut Cli::command(), "mlpc", &mut std::io::stdout());
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "mlpc", &mut buf);
+            crate::output::write(&buf);
             Ok(0)
         }
         Command::Synth { clusters, teams } => {
@@ -234,7 +253,13 @@ pub fn run(cli: Cli) -> i32 {
         Ok(code) => code,
         Err(e) => {
             let code = e.exit_code();
-            eprintln!("{} {e}", style.red("error:"));
+            // Errors can quote inputs (a rendered line, a path, a server's
+            // answer): redacted and on one line like every finding.
+            eprintln!(
+                "{} {}",
+                style.red("error:"),
+                crate::redact::safe_line(&e.to_string())
+            );
             code
         }
     }
@@ -250,7 +275,7 @@ pub fn print_findings(
         Format::Human => report::human(diags, sources, style),
         Format::Json => report::json(diags),
     };
-    let _ = std::io::stdout().write_all(text.as_bytes());
+    crate::output::write(text.as_bytes());
 }
 
 /// `--env` must name an environment of the spec (a cluster's or an overlay

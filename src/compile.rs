@@ -47,6 +47,40 @@ pub fn load_validated(
     }
 }
 
+/// The default of `compile --max-objects`: ten times the 200-cluster fleet
+/// benchmark would still fit; a tiny spec asking for more is a mistake.
+pub const DEFAULT_MAX_OBJECTS: usize = 250_000;
+
+static MAX_OBJECTS: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(DEFAULT_MAX_OBJECTS);
+
+/// Refuse plans estimated above `n` objects before rendering any (process-wide:
+/// set once by the CLI).
+pub fn set_max_objects(n: usize) {
+    MAX_OBJECTS.store(n, std::sync::atomic::Ordering::Relaxed);
+}
+
+pub fn max_objects() -> usize {
+    MAX_OBJECTS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// An upper estimate of the objects a plan renders, cheap enough to refuse a
+/// spec before the render spends the memory and time.
+pub fn estimate_objects(plan: &PlatformPlan) -> usize {
+    plan.clusters
+        .iter()
+        .map(|c| {
+            100 + c.pools.len() * 5
+                + c.teams.len() * 16
+                + c.serving.models.len() * 4
+                + c.serving.runtimes.len() * 2
+                + c.tuning.experiments.len() * 2
+                + c.training.runtimes.len() * 2
+        })
+        .sum::<usize>()
+        + 10
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct CompileOptions {
     pub spec: PathBuf,
@@ -107,6 +141,14 @@ pub fn compile_with(
         )
     });
     let plan = crate::trace::stage("plan", || plan::plan(&validated, &policy_set.policies));
+    let limit = MAX_OBJECTS.load(std::sync::atomic::Ordering::Relaxed);
+    let estimate = estimate_objects(&plan);
+    if estimate > limit {
+        return Err(Error::Usage(format!(
+            "this spec would compile to about {estimate} objects ({} clusters), above --max-objects {limit}; check the clusters x teams x models it multiplies, or raise the limit",
+            plan.clusters.len()
+        )));
+    }
     let renderer = Renderer::new(blueprints);
     let tree = crate::trace::stage("render + emit", || build_tree(&renderer, &plan, only))?;
     crate::trace::log(|| {

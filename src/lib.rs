@@ -14,9 +14,13 @@ pub mod diff;
 pub mod drift;
 pub mod emit;
 pub mod error;
+#[doc(hidden)]
+pub mod hostile;
 pub mod init;
+pub mod output;
 pub mod plan;
 pub mod policies;
+pub mod redact;
 pub mod render;
 pub mod report;
 pub mod spec;

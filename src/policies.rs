@@ -66,7 +66,7 @@ pub fn load(files: &dyn Files, root: &Path) -> Result<PolicySet> {
     for path in regos {
         let name = stem(path)?;
         let read = |p: &Path| -> Result<Vec<u8>> {
-            files.read(p).map_err(|source| Error::Read {
+            files.read_input(root, p).map_err(|source| Error::Read {
                 path: p.to_path_buf(),
                 source,
             })

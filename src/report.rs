@@ -49,8 +49,15 @@ impl Style {
 
 /// `file:line:col: error[E103]: message`, the offending source line with a
 /// caret, and the hint: the shape compilers and linters have taught people.
+///
+/// Messages, hints and excerpts are redacted and their control characters
+/// escaped: an input that is not what it seems (a symlink to a credentials
+/// file, a token pasted into a URL) is never echoed, and no text from the spec
+/// can forge a line of the report.
 pub fn human(diags: &[Diagnostic], sources: Option<&SourceMap>, style: Style) -> String {
     let mut out = String::new();
+    let diags: Vec<Diagnostic> = diags.iter().map(redacted).collect();
+    let diags = &diags[..];
     for d in diags {
         let sev = match d.severity {
             Severity::Error => style.red(&format!("error[{}]", d.code)),
@@ -69,6 +76,7 @@ pub fn human(diags: &[Diagnostic], sources: Option<&SourceMap>, style: Style) ->
             && let Some(line) = file.text.lines().nth(p.line.saturating_sub(1))
         {
             let line: String = line.chars().take(160).collect();
+            let line = crate::redact::safe_line(&line);
             let gutter = format!("{:>4} | ", p.line);
             out.push_str(&style.dim(&gutter));
             out.push_str(&line);
@@ -99,7 +107,18 @@ pub fn human(diags: &[Diagnostic], sources: Option<&SourceMap>, style: Style) ->
 
 /// A stable JSON array: `[{code, severity, message, position: {file, line, column}, path, hint}]`.
 pub fn json(diags: &[Diagnostic]) -> String {
-    let mut s = serde_json::to_string_pretty(diags).unwrap_or_else(|_| "[]".into());
+    let diags: Vec<Diagnostic> = diags.iter().map(redacted).collect();
+    let mut s = serde_json::to_string_pretty(&diags).unwrap_or_else(|_| "[]".into());
     s.push('\n');
     s
+}
+
+/// A finding with credential-looking parts of its text redacted and control
+/// characters escaped.
+pub fn redacted(d: &Diagnostic) -> Diagnostic {
+    let mut d = d.clone();
+    d.message = crate::redact::safe_line(&d.message);
+    d.hint = d.hint.as_deref().map(crate::redact::safe_line);
+    d.path = d.path.as_deref().map(crate::redact::safe_line);
+    d
 }

@@ -2,8 +2,6 @@
 //! per-cluster pins may name, the default versions, the release lines mlpc
 //! renders for, where each installs from, and the combinations known to break.
 
-use std::io::Write;
-
 use serde_json::json;
 
 use crate::catalog::{CATALOG, EXTERNAL_CLOUD_FLAGS, INCOMPATIBLE, KUBERNETES_LINES, Source};
@@ -134,6 +132,6 @@ pub fn render(format: Format) -> String {
 }
 
 pub fn run(a: &CatalogArgs) -> Result<i32> {
-    let _ = std::io::stdout().write_all(render(a.format).as_bytes());
+    crate::output::write(render(a.format).as_bytes());
     Ok(0)
 }

@@ -2,7 +2,6 @@
 //! `--manifests DIR`), validates every object against the schemas and the
 //! platform's Gatekeeper policies, and runs the policies' own tests.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::check::{self, CheckOptions, Object, Policies, manifests, output, policy_tests};
@@ -75,7 +74,7 @@ pub fn run(a: &CheckArgs, style: Style) -> Result<i32> {
                         CheckFormat::Junit => output::junit(&report),
                         _ => output::json(&report),
                     };
-                    let _ = std::io::stdout().write_all(text.as_bytes());
+                    crate::output::write(text.as_bytes());
                 }
                 return Ok(1);
             }
@@ -144,7 +143,7 @@ pub fn run(a: &CheckArgs, style: Style) -> Result<i32> {
         CheckFormat::Json => output::json(&report),
         CheckFormat::Junit => output::junit(&report),
     };
-    let _ = std::io::stdout().write_all(text.as_bytes());
+    crate::output::write(text.as_bytes());
     Ok(if report.errors() > 0 { 1 } else { 0 })
 }
 

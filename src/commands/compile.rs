@@ -9,8 +9,23 @@ use crate::emit::write::{self, WriteOptions};
 use crate::error::{Error, Result};
 use crate::report::Style;
 
+/// Beyond this many objects a compile warns: a few lines of spec multiplied
+/// across clusters, teams and models can ask for far more files than intended.
+const WARN_OBJECTS: usize = 20_000;
+
 pub fn run(opts: &CompileOptions, out: &Path, check_only: bool, style: Style) -> Result<i32> {
-    refuse_dangerous_out(&opts.spec, out)?;
+    run_guarded(opts, out, check_only, false, style)
+}
+
+/// `force`: write into an `--out` that holds files but no `mlpc.lock`.
+pub fn run_guarded(
+    opts: &CompileOptions,
+    out: &Path,
+    check_only: bool,
+    force: bool,
+    style: Style,
+) -> Result<i32> {
+    refuse_dangerous_out(&opts.spec, out, !check_only && !force)?;
     let compiled = match compile(opts)? {
         Ok(c) => c,
         Err(invalid) => {
@@ -32,6 +47,14 @@ pub fn run(opts: &CompileOptions, out: &Path, check_only: bool, style: Style) ->
                 Some(&compiled.validated.loaded.sources),
                 style
             )
+        );
+    }
+    // Past the threshold, or past half the limit: the next change may hit it.
+    if compiled.tree.objects.len() > WARN_OBJECTS.min(crate::compile::max_objects() / 2) {
+        eprintln!(
+            "{} this spec compiles to {} objects; check the clusters x teams x models it multiplies (the limit is --max-objects)",
+            style.yellow("warning:"),
+            compiled.tree.objects.len()
         );
     }
     let mut files = compiled.tree.files;
@@ -94,20 +117,75 @@ pub fn run(opts: &CompileOptions, out: &Path, check_only: bool, style: Style) ->
     Ok(0)
 }
 
-/// `--out` must be a directory of its own: never the spec's directory or an
-/// ancestor of it (the swap would take the spec with it).
-fn refuse_dangerous_out(spec: &Path, out: &Path) -> Result<()> {
-    let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
-    let spec_dir = abs(spec)
+/// `p` made absolute with every existing part resolved (symlinks, `..`),
+/// so two spellings of one directory compare equal.
+fn resolve(p: &Path) -> Result<std::path::PathBuf> {
+    let abs = std::path::absolute(p).map_err(|e| Error::Usage(format!("{}: {e}", p.display())))?;
+    let mut existing = abs.clone();
+    let mut rest = Vec::new();
+    while std::fs::symlink_metadata(&existing).is_err() {
+        match existing.file_name() {
+            Some(n) => rest.push(n.to_os_string()),
+            None => break,
+        }
+        if !existing.pop() {
+            break;
+        }
+    }
+    let mut out = std::fs::canonicalize(&existing).unwrap_or(existing);
+    for part in rest.into_iter().rev() {
+        if part == ".." {
+            out.pop();
+        } else if part != "." {
+            out.push(part);
+        }
+    }
+    Ok(out)
+}
+
+/// `--out` must be a directory of its own: never the spec's directory, the
+/// Git repository holding it, or an ancestor of either (the swap would take
+/// them with it), and never a directory of other files that mlpc did not
+/// write (no `mlpc.lock`) unless `--force`. Paths are compared resolved, so
+/// `--out ../spec-dir` or a symlinked spelling cannot slip through.
+fn refuse_dangerous_out(spec: &Path, out: &Path, foreign_guard: bool) -> Result<()> {
+    let spec_dir = resolve(spec)?
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default();
-    let out_abs = abs(out);
+    let out_abs = resolve(out)?;
     if spec_dir.starts_with(&out_abs) {
         return Err(Error::Usage(format!(
             "--out {} contains the spec; choose a directory of its own, e.g. --out out",
             out.display()
         )));
+    }
+    let repo_root = spec_dir.ancestors().find(|d| d.join(".git").exists());
+    if let Some(root) = repo_root
+        && root.starts_with(&out_abs)
+    {
+        return Err(Error::Usage(format!(
+            "--out {} contains the Git repository {}; choose a directory of its own, e.g. --out out",
+            out.display(),
+            root.display()
+        )));
+    }
+    if out_abs.join(".git").exists() {
+        return Err(Error::Usage(format!(
+            "--out {} is the root of a Git repository; choose a directory of its own, e.g. --out out",
+            out.display()
+        )));
+    }
+    if foreign_guard && out_abs.is_dir() {
+        let has_lock =
+            std::fs::symlink_metadata(out_abs.join(LOCK_FILE)).is_ok_and(|m| m.is_file());
+        let empty = std::fs::read_dir(&out_abs).is_ok_and(|mut d| d.next().is_none());
+        if !has_lock && !empty {
+            return Err(Error::Usage(format!(
+                "--out {} holds files mlpc did not write (no {LOCK_FILE}); choose an empty directory, or pass --force to add mlpc's files beside them",
+                out.display()
+            )));
+        }
     }
     Ok(())
 }
@@ -133,10 +211,9 @@ fn keep_other_clusters(
         if mine || !per_cluster || files.contains_key(rel) {
             continue;
         }
-        let bytes = std::fs::read(out.join(rel)).map_err(|source| Error::Read {
-            path: out.join(rel),
-            source,
-        })?;
+        // Never through a link planted in out/: its target's bytes would be
+        // copied into the tree and the lock.
+        let bytes = write::read_regular(out, rel)?;
         files.insert(rel.clone(), bytes);
     }
     crate::emit::add_kustomizations(files);

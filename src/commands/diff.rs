@@ -1,7 +1,6 @@
 //! `mlpc diff --base REV [--head REV]`: compile two revisions in memory (read
 //! straight from the Git object database) and compare them object by object.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::compile::{Compiled, Invalid, compile_with};
@@ -179,12 +178,9 @@ pub fn report_invalid(invalid: &[(&str, &Side, &Invalid)], format: ReportFormat,
     print_out(&out);
 }
 
-/// Write to stdout; a closed pipe (`| head`) is not an error.
+/// Write to stdout; a failed write (a full disk, a closed pipe) exits 2.
 pub fn print_out(text: &str) {
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout
-        .write_all(text.as_bytes())
-        .and_then(|_| stdout.flush());
+    crate::output::write(text.as_bytes());
 }
 
 fn check_layers(layers: &[String]) -> Result<()> {

@@ -2,7 +2,6 @@
 //! objects with it (see `crate::drift`). Read-only.
 
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -165,9 +164,7 @@ pub fn run(args: &DriftArgs, style: Style) -> Result<i32> {
         DriftFormat::Markdown => render::markdown(&report),
         DriftFormat::Json => render::json(&report),
     };
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(text.as_bytes());
-    let _ = stdout.flush();
+    crate::output::write(text.as_bytes());
     Ok(report.exit_code())
 }
 
@@ -177,10 +174,18 @@ pub fn run(args: &DriftArgs, style: Style) -> Result<i32> {
 /// `apiVersion:` and `kind:` lines are enough.
 pub fn previous_kinds(out: &Path, cluster: &str) -> BTreeSet<(String, String)> {
     let mut kinds = BTreeSet::new();
-    let Ok(layers) = std::fs::read_dir(out.join("clusters").join(cluster)) else {
+    let linked = |p: &Path| std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink());
+    let dir = out.join("clusters").join(cluster);
+    if linked(out) || linked(&out.join("clusters")) || linked(&dir) {
+        return kinds;
+    }
+    let Ok(layers) = std::fs::read_dir(&dir) else {
         return kinds;
     };
     for layer in layers.flatten() {
+        if !layer.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
         let Ok(files) = std::fs::read_dir(layer.path()) else {
             continue;
         };
@@ -188,6 +193,10 @@ pub fn previous_kinds(out: &Path, cluster: &str) -> BTreeSet<(String, String)> {
             let name = f.file_name();
             let name = name.to_string_lossy();
             if !name.ends_with(".yaml") || name == "kustomization.yaml" {
+                continue;
+            }
+            // Only regular files of out/: never through a link (or a FIFO).
+            if !f.file_type().is_ok_and(|t| t.is_file()) {
                 continue;
             }
             let Ok(text) = std::fs::read_to_string(f.path()) else {

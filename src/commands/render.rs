@@ -2,7 +2,6 @@
 //! stream on stdout, for Argo CD config management plugins (teams that do not
 //! commit `out/` let Argo CD run mlpc at sync time).
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use crate::compile::{CompileOptions, compile};
@@ -70,12 +69,13 @@ pub fn run(a: &RenderArgs, style: Style) -> Result<i32> {
             a.cluster, a.scope
         )));
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = Vec::new();
     for (i, f) in files.iter().enumerate() {
         if i > 0 {
-            let _ = out.write_all(b"---\n");
+            out.extend_from_slice(b"---\n");
         }
-        let _ = out.write_all(&compiled.tree.files[*f]);
+        out.extend_from_slice(&compiled.tree.files[*f]);
     }
+    crate::output::write(&out);
     Ok(0)
 }

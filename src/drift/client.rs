@@ -13,6 +13,15 @@ use kube::core::params::{GetParams, ListParams};
 use serde::Deserialize;
 use serde_json::Value;
 
+/// The largest response body read from a server (a LIST page): an endless or
+/// huge body ends the request instead of growing memory until the OOM killer.
+pub const MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
+/// Pages of one LIST: a server that always answers `continue` is not
+/// followed forever.
+pub const MAX_PAGES: usize = 1_000;
+/// Objects of one cluster across its LISTs.
+pub const MAX_OBJECTS: usize = 500_000;
+
 /// Why a request failed, as the report shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ApiError {
@@ -145,6 +154,28 @@ impl Conn {
             ));
             config.accept_invalid_certs = false;
         }
+        // A bearer token or password over plain http would be readable by
+        // anyone on the path: refuse to send it, except to this machine
+        // (a port-forward or a local test server, where no network sees it).
+        let loopback = config.cluster_url.host().is_some_and(|h| {
+            h == "localhost"
+                || h.trim_matches(['[', ']'])
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        });
+        let plain_http = config.cluster_url.scheme_str() == Some("http") && !loopback;
+        let auth = &config.auth_info;
+        let has_credentials = auth.token.is_some()
+            || auth.token_file.is_some()
+            || auth.password.is_some()
+            || auth.exec.is_some()
+            || auth.auth_provider.is_some();
+        if plain_http && has_credentials {
+            return Err(format!(
+                "context {context}: refusing to send credentials to {} over plain http; use https",
+                crate::redact::safe_line(&config.cluster_url.to_string())
+            ));
+        }
         config.connect_timeout = Some(timeout);
         config.read_timeout = Some(timeout);
         config.write_timeout = Some(timeout);
@@ -263,8 +294,10 @@ impl Conn {
         rt: &ResourceType,
         selector: &str,
         page_size: u32,
+        budget: &std::sync::atomic::AtomicUsize,
     ) -> Result<Vec<Value>, ApiError> {
         let mut restarted = false;
+        let mut pages = 0usize;
         'restart: loop {
             let mut items = Vec::new();
             let mut token: Option<String> = None;
@@ -278,7 +311,14 @@ impl Conn {
                 let req = Request::new(rt.collection_url())
                     .list(&lp)
                     .map_err(|e| ApiError::Other(e.to_string()))?;
-                let page: RawList = match self.call(self.client.request(req)).await {
+                pages += 1;
+                if pages > MAX_PAGES {
+                    return Err(ApiError::Other(format!(
+                        "LIST {} did not end after {MAX_PAGES} pages",
+                        rt.plural
+                    )));
+                }
+                let page: RawList = match self.call(self.bounded(req)).await {
                     Ok(p) => p,
                     Err(ApiError::Gone(_)) if !restarted && token.is_some() => {
                         restarted = true;
@@ -286,13 +326,67 @@ impl Conn {
                     }
                     Err(e) => return Err(e),
                 };
-                items.extend(page.items.unwrap_or_default().into_iter().map(slim));
+                let page_items = page.items.unwrap_or_default();
+                // The cluster's object budget, shared by its concurrent LISTs.
+                let n = page_items.len();
+                let left = budget.fetch_sub(
+                    n.min(budget.load(std::sync::atomic::Ordering::SeqCst)),
+                    std::sync::atomic::Ordering::SeqCst,
+                );
+                if n > left {
+                    return Err(ApiError::Other(format!(
+                        "LIST {}: the cluster returned more than {MAX_OBJECTS} objects",
+                        rt.plural
+                    )));
+                }
+                items.extend(page_items.into_iter().map(slim));
                 match page.metadata.continue_token.filter(|t| !t.is_empty()) {
+                    // The same token again would loop forever.
+                    Some(t) if token.as_deref() == Some(t.as_str()) => {
+                        return Err(ApiError::Other(format!(
+                            "LIST {} returned the same continue token twice",
+                            rt.plural
+                        )));
+                    }
                     Some(t) => token = Some(t),
                     None => return Ok(items),
                 }
             }
         }
+    }
+
+    /// A request whose JSON body is read frame by frame, at most
+    /// [`MAX_RESPONSE_BYTES`]: an endless body ends the request, it does not
+    /// grow memory. Error statuses become `kube::Error::Api`, as kube does.
+    async fn bounded<T: serde::de::DeserializeOwned>(
+        &self,
+        req: http::Request<Vec<u8>>,
+    ) -> Result<T, kube::Error> {
+        use http_body_util::BodyExt;
+        let res = self.client.send(req.map(kube::client::Body::from)).await?;
+        let code = res.status();
+        let mut body = res.into_body();
+        let mut bytes: Vec<u8> = Vec::new();
+        while let Some(frame) = body.frame().await {
+            if let Ok(data) = frame?.into_data() {
+                if (bytes.len() + data.len()) as u64 > MAX_RESPONSE_BYTES {
+                    return Err(kube::Error::ReadEvents(std::io::Error::other(format!(
+                        "response larger than {} MiB",
+                        MAX_RESPONSE_BYTES / (1024 * 1024)
+                    ))));
+                }
+                bytes.extend_from_slice(&data);
+            }
+        }
+        if code.is_client_error() || code.is_server_error() {
+            let text = String::from_utf8_lossy(&bytes);
+            let status = serde_json::from_str::<kube::core::Status>(&text).unwrap_or_else(|_| {
+                kube::core::Status::failure(text.trim(), "Failed to parse error data")
+                    .with_code(code.as_u16())
+            });
+            return Err(kube::Error::Api(status.boxed()));
+        }
+        serde_json::from_slice(&bytes).map_err(kube::Error::SerdeError)
     }
 
     /// One object by name; `Ok(None)` when it does not exist.
@@ -309,7 +403,7 @@ impl Conn {
         let req = Request::new(url)
             .get(name, &GetParams::default())
             .map_err(|e| ApiError::Other(e.to_string()))?;
-        match self.call(self.client.request::<Value>(req)).await {
+        match self.call(self.bounded::<Value>(req)).await {
             Ok(v) => Ok(Some(v)),
             Err(ApiError::NotFound(_)) => Ok(None),
             Err(e) => Err(e),

@@ -235,7 +235,21 @@ pub fn run(targets: Vec<Target>, opts: Options) -> Report {
             tasks.spawn(async move {
                 let _permit = sem.acquire_owned().await;
                 let name = t.cluster.clone();
-                let r = check_cluster(t, &shared).await;
+                // One overall deadline per cluster, whatever its server does
+                // between the per-request timeouts (slow pages, many types).
+                let deadline = cluster_deadline(t.timeout);
+                let fallback = t.clone();
+                let r = match tokio::time::timeout(deadline, check_cluster(t, &shared)).await {
+                    Ok(r) => r,
+                    Err(_) => failed(
+                        &fallback,
+                        None,
+                        format!(
+                            "no complete answer within {}s (the per-cluster deadline)",
+                            deadline.as_secs()
+                        ),
+                    ),
+                };
                 shared.progress.cluster_done();
                 (i, name, r)
             });
@@ -344,6 +358,11 @@ struct Job<'a> {
     desired: Vec<&'a Value>,
 }
 
+/// The whole check of one cluster may take this long: ten request timeouts.
+pub fn cluster_deadline(timeout: Duration) -> Duration {
+    timeout.saturating_mul(10)
+}
+
 async fn check_cluster(t: Target, shared: &Shared) -> ClusterReport {
     let kubeconfig = match &shared.kubeconfig {
         Ok(k) => k,
@@ -431,8 +450,10 @@ async fn check_cluster(t: Target, shared: &Shared) -> ClusterReport {
     // it arrives and dropped, so only a few types' live objects are held.
     let sem = Arc::new(tokio::sync::Semaphore::new(shared.per_cluster));
     let conn = Arc::new(conn);
+    let budget = Arc::new(std::sync::atomic::AtomicUsize::new(client::MAX_OBJECTS));
     let mut lists = tokio::task::JoinSet::new();
     for (ji, job) in jobs.iter().enumerate() {
+        let budget = Arc::clone(&budget);
         let sem = Arc::clone(&sem);
         let conn = Arc::clone(&conn);
         let rt = job.rt.clone();
@@ -441,7 +462,7 @@ async fn check_cluster(t: Target, shared: &Shared) -> ClusterReport {
         let progress = shared.progress.clone();
         lists.spawn(async move {
             let _permit = sem.acquire_owned().await;
-            let r = conn.list(&rt, &selector, page).await;
+            let r = conn.list(&rt, &selector, page, &budget).await;
             progress.list_done();
             (ji, r)
         });

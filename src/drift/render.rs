@@ -49,7 +49,43 @@ pub fn json(report: &Report) -> String {
     s
 }
 
+/// The report with every text that came from the spec or a server (names,
+/// Status messages, warnings) escaped and redacted: a name or message with a
+/// newline, an ANSI escape or a `|` cannot forge a line, a color or a table
+/// row of the human or markdown report. JSON output escapes by itself.
+pub fn sanitized(report: &Report) -> Report {
+    let t = |s: &str| crate::redact::safe_line(s);
+    let mut r = report.clone();
+    r.platform = t(&r.platform);
+    for c in &mut r.clusters {
+        c.cluster = t(&c.cluster);
+        c.context = t(&c.context);
+        c.server = c.server.as_deref().map(t);
+        c.error = c.error.as_deref().map(t);
+        c.warnings = c.warnings.iter().map(|w| t(w)).collect();
+        for e in &mut c.errors {
+            e.api_version = t(&e.api_version);
+            e.kind = t(&e.kind);
+            e.resource = e.resource.as_deref().map(t);
+            e.reason = t(&e.reason);
+            e.message = t(&e.message);
+        }
+        for o in &mut c.objects {
+            o.api_version = t(&o.api_version);
+            o.kind = t(&o.kind);
+            o.namespace = o.namespace.as_deref().map(t);
+            o.name = t(&o.name);
+            o.note = o.note.as_deref().map(t);
+            for f in &mut o.fields {
+                f.path = t(&f.path);
+            }
+        }
+    }
+    r
+}
+
 pub fn human(report: &Report, style: Style) -> String {
+    let report = &sanitized(report);
     let mut out = String::new();
     for c in &report.clusters {
         human_cluster(&mut out, c, style);
@@ -151,6 +187,7 @@ fn md_code(s: &str) -> String {
 }
 
 pub fn markdown(report: &Report) -> String {
+    let report = &sanitized(report);
     let mut out = format!("# Drift: {}\n\n", report.platform);
     out.push_str("| Cluster | In sync | Drifted | Missing | Orphaned | Not checked |\n");
     out.push_str("| --- | ---: | ---: | ---: | ---: | ---: |\n");

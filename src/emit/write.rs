@@ -39,9 +39,33 @@ pub struct WriteOptions {
 }
 
 pub fn read_lock(out: &Path) -> Option<Lock> {
-    fs::read(out.join(LOCK_FILE))
+    read_regular(out, LOCK_FILE)
         .ok()
         .and_then(|b| Lock::parse(&b))
+}
+
+/// The bytes of the regular file `rel` under `out`, never through a symlink
+/// (anywhere on the way) and never opening a FIFO or device, which could
+/// block forever or hand over bytes from outside `out/`.
+pub fn read_regular(out: &Path, rel: &str) -> Result<Vec<u8>> {
+    let path = under(out, rel)?;
+    if has_symlink(out, rel) {
+        return Err(Error::Other(format!(
+            "{} is a symlink; mlpc never reads or writes through links in its output",
+            path.display()
+        )));
+    }
+    let meta = fs::symlink_metadata(&path).map_err(|source| Error::Read {
+        path: path.clone(),
+        source,
+    })?;
+    if !meta.is_file() {
+        return Err(Error::Other(format!(
+            "{} is not a regular file",
+            path.display()
+        )));
+    }
+    fs::read(&path).map_err(|source| Error::Read { path, source })
 }
 
 fn io_write(path: &Path, source: std::io::Error) -> Error {
@@ -72,6 +96,11 @@ fn same_on_disk(out: &Path, rel: &str, bytes: &[u8]) -> bool {
     };
     if has_symlink(out, rel) {
         return false;
+    }
+    // A FIFO or device where mlpc writes a file is stale, and never opened.
+    match fs::symlink_metadata(&path) {
+        Ok(m) if m.is_file() && m.len() == bytes.len() as u64 => {}
+        _ => return false,
     }
     match fs::read(&path) {
         Ok(b) => b == bytes,
@@ -149,9 +178,19 @@ fn parent_of(out: &Path) -> PathBuf {
     }
 }
 
+/// What a foreign entry of `out/` is.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+enum Foreign {
+    File,
+    Link,
+    Fifo,
+    /// A socket or device: nothing mlpc can carry over faithfully.
+    Special,
+}
+
 /// Files under `out` that no compile wrote (not in the old lock), as relative
 /// paths; symlinks are listed but never followed.
-fn unmanaged(out: &Path, old: &Option<Lock>) -> Vec<(String, bool)> {
+fn unmanaged(out: &Path, old: &Option<Lock>) -> Vec<(String, Foreign)> {
     let managed: BTreeSet<&String> = old.iter().flat_map(|l| l.files.keys()).collect();
     let mut found = Vec::new();
     let mut stack = vec![(out.to_path_buf(), String::new())];
@@ -170,11 +209,11 @@ fn unmanaged(out: &Path, old: &Option<Lock>) -> Vec<(String, bool)> {
                 continue;
             };
             if meta.file_type().is_symlink() {
-                found.push((r, true));
+                found.push((r, Foreign::Link));
             } else if meta.is_dir() {
                 stack.push((e.path(), r));
             } else if r != LOCK_FILE && !managed.contains(&r) {
-                found.push((r, false));
+                found.push((r, kind_of(&meta)));
             }
         }
     }
@@ -229,6 +268,7 @@ pub fn write(
         .map(|l| l.files.keys().filter(|k| !files.contains_key(*k)).count())
         .unwrap_or(0);
     swap(&tmp, out)?;
+    sync_dir(&parent);
     Ok(WriteReport {
         written: files.len(),
         removed,
@@ -279,7 +319,7 @@ fn fill(
     })?;
     // Files mlpc never wrote stay, byte for byte (symlinks as symlinks, never
     // followed). One that stands where mlpc now writes gives way.
-    for (rel, is_link) in unmanaged(out, old) {
+    for (rel, kind) in unmanaged(out, old) {
         let prefix = format!("{rel}/");
         if files.contains_key(&rel)
             || files
@@ -294,14 +334,172 @@ fn fill(
         if let Some(dir) = dst.parent() {
             fs::create_dir_all(dir).map_err(|e| io_write(dir, e))?;
         }
-        if is_link {
-            let target = fs::read_link(&src).map_err(|e| io_write(&src, e))?;
-            symlink(&target, &dst).map_err(|e| io_write(&dst, e))?;
-        } else {
-            fs::copy(&src, &dst).map_err(|e| io_write(&dst, e))?;
+        match kind {
+            Foreign::Link => {
+                let target = fs::read_link(&src).map_err(|e| io_write(&src, e))?;
+                symlink(&target, &dst).map_err(|e| io_write(&dst, e))?;
+            }
+            // `fs::copy` keeps the permission bits.
+            Foreign::File => {
+                fs::copy(&src, &dst).map_err(|e| io_write(&dst, e))?;
+            }
+            Foreign::Fifo => make_fifo(&src, &dst).map_err(|e| io_write(&dst, e))?,
+            Foreign::Special => {
+                return Err(Error::Usage(format!(
+                    "{} is a socket or device; mlpc cannot keep it in the output directory, move it elsewhere",
+                    src.display()
+                )));
+            }
         }
     }
+    keep_directories(tmp, out, old)?;
+    sync_tree(tmp)
+}
+
+#[cfg(unix)]
+fn kind_of(meta: &fs::Metadata) -> Foreign {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    if t.is_file() {
+        Foreign::File
+    } else if t.is_fifo() {
+        Foreign::Fifo
+    } else {
+        Foreign::Special
+    }
+}
+
+#[cfg(not(unix))]
+fn kind_of(meta: &fs::Metadata) -> Foreign {
+    if meta.is_file() {
+        Foreign::File
+    } else {
+        Foreign::Special
+    }
+}
+
+/// A FIFO like `src` at `dst` (never opened: opening one blocks).
+#[cfg(unix)]
+fn make_fifo(src: &Path, dst: &Path) -> std::io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::fs::PermissionsExt;
+    let mode = fs::symlink_metadata(src)?.permissions().mode() & 0o7777;
+    let c = CString::new(dst.as_os_str().as_bytes())?;
+    // SAFETY: `c` is a valid NUL-terminated path that outlives the call.
+    if unsafe { libc::mkfifo(c.as_ptr(), mode as libc::mode_t) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    fs::set_permissions(dst, fs::Permissions::from_mode(mode))
+}
+
+#[cfg(not(unix))]
+fn make_fifo(_src: &Path, _dst: &Path) -> std::io::Result<()> {
+    Err(std::io::Error::other("FIFOs are not supported here"))
+}
+
+/// Directories of `out` (not through links) as relative paths, parents first.
+fn directories(out: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut stack = vec![(out.to_path_buf(), String::new())];
+    while let Some((dir, rel)) = stack.pop() {
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let Ok(meta) = fs::symlink_metadata(e.path()) else {
+                continue;
+            };
+            if meta.is_dir() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let r = if rel.is_empty() {
+                    name
+                } else {
+                    format!("{rel}/{name}")
+                };
+                found.push(r.clone());
+                stack.push((e.path(), r));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// Foreign directories stay, empty or not, with their permissions: a 0700
+/// directory the user made is not handed back as 0755.
+/// Directories a previous compile wrote into and this one no longer fills
+/// are pruned with their files.
+fn keep_directories(tmp: &Path, out: &Path, old: &Option<Lock>) -> Result<()> {
+    let copy_mode = |src: &Path, dst: &Path| -> Result<()> {
+        if let Ok(m) = fs::symlink_metadata(src) {
+            fs::set_permissions(dst, m.permissions()).map_err(|e| io_write(dst, e))?;
+        }
+        Ok(())
+    };
+    for rel in directories(out) {
+        let dst = under(tmp, &rel)?;
+        match fs::symlink_metadata(&dst) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => continue,
+            Err(_) => {
+                let prefix = format!("{rel}/");
+                let mlpc_wrote_here = old
+                    .iter()
+                    .any(|l| l.files.keys().any(|k| k.starts_with(&prefix)));
+                if mlpc_wrote_here {
+                    continue;
+                }
+                fs::create_dir_all(&dst).map_err(|e| io_write(&dst, e))?
+            }
+        }
+        copy_mode(&under(out, &rel)?, &dst)?;
+    }
+    if out.is_dir() {
+        copy_mode(out, tmp)?;
+    }
     Ok(())
+}
+
+/// Make the new tree durable before it replaces the old one, so a power loss
+/// after the swap cannot leave a torn `out/`: on Linux one `syncfs` flushes
+/// every file and directory written on that file system.
+#[cfg(target_os = "linux")]
+fn sync_tree(tmp: &Path) -> Result<()> {
+    use std::os::fd::AsRawFd;
+    let dir = fs::File::open(tmp).map_err(|e| io_write(tmp, e))?;
+    // SAFETY: the descriptor is open for the duration of the call.
+    if unsafe { libc::syncfs(dir.as_raw_fd()) } != 0 {
+        return Err(io_write(tmp, std::io::Error::last_os_error()));
+    }
+    crate::trace::log(|| format!("synced {}", tmp.display()));
+    Ok(())
+}
+
+/// Elsewhere: every file and directory of the tree, one by one.
+#[cfg(not(target_os = "linux"))]
+fn sync_tree(tmp: &Path) -> Result<()> {
+    let mut stack = vec![tmp.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).map_err(|e| io_write(&d, e))?.flatten() {
+            let p = e.path();
+            let m = fs::symlink_metadata(&p).map_err(|e| io_write(&p, e))?;
+            if m.is_dir() {
+                stack.push(p);
+            } else if m.is_file() {
+                fs::File::open(&p)
+                    .and_then(|f| f.sync_all())
+                    .map_err(|e| io_write(&p, e))?;
+            }
+        }
+        let _ = fs::File::open(&d).and_then(|f| f.sync_all());
+    }
+    Ok(())
+}
+
+/// The directory entry of the swap itself.
+fn sync_dir(dir: &Path) {
+    let _ = fs::File::open(dir).and_then(|f| f.sync_all());
 }
 
 #[cfg(unix)]

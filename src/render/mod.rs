@@ -6,7 +6,7 @@ pub mod blueprints;
 
 use std::sync::Arc;
 
-use minijinja::{Environment, UndefinedBehavior};
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -49,13 +49,24 @@ impl Renderer {
         }
         let source = Arc::clone(&blueprints);
         env.set_loader(move |name| Ok(source.files.get(name).cloned()));
+        // Every `{{ ... }}` in a blueprint (and in its macros) is written as a
+        // YAML-safe JSON scalar by the renderer itself, so no spec value can
+        // add a document, key or object, and no template can forget to quote:
+        // an unescaped interpolation cannot exist. Text that is already YAML
+        // (`| json`, `| yaml(N)`, macro output) is a safe string and passes as is.
+        env.set_auto_escape_callback(|_| AutoEscape::Custom(std::borrow::Cow::Borrowed(YAML)));
+        env.set_formatter(|out, state, value| {
+            if value.is_safe() || !matches!(state.auto_escape(), AutoEscape::Custom(n) if n == YAML)
+            {
+                return minijinja::escape_formatter(out, state, value);
+            }
+            let text = yaml_scalar(value)?;
+            out.write_str(&text).map_err(minijinja::Error::from)
+        });
         env.add_filter(
             "json",
-            |v: minijinja::Value| -> std::result::Result<String, minijinja::Error> {
-                let j: Value = serde_json::to_value(&v).map_err(|e| {
-                    minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.to_string())
-                })?;
-                Ok(serde_json::to_string(&j).unwrap_or_default())
+            |v: minijinja::Value| -> std::result::Result<minijinja::Value, minijinja::Error> {
+                Ok(minijinja::Value::from_safe_string(yaml_scalar(&v)?))
             },
         );
         // `patch: {{ value | to_yaml | json }}`: YAML text as a string value.
@@ -74,7 +85,7 @@ impl Renderer {
             "yaml",
             |v: minijinja::Value,
              indent: Option<usize>|
-             -> std::result::Result<String, minijinja::Error> {
+             -> std::result::Result<minijinja::Value, minijinja::Error> {
                 let j: Value = serde_json::to_value(&v).map_err(|e| {
                     minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.to_string())
                 })?;
@@ -85,7 +96,9 @@ impl Renderer {
                 };
                 let text = yaml::to_yaml(&j);
                 if !nested {
-                    return Ok(text.trim_end_matches('\n').to_string());
+                    return Ok(minijinja::Value::from_safe_string(
+                        text.trim_end_matches('\n').to_string(),
+                    ));
                 }
                 let pad = " ".repeat(indent.unwrap_or(0));
                 let mut out = String::new();
@@ -96,7 +109,7 @@ impl Renderer {
                         out.push_str(line);
                     }
                 }
-                Ok(out)
+                Ok(minijinja::Value::from_safe_string(out))
             },
         );
         Renderer { env, blueprints }
@@ -161,6 +174,46 @@ impl Renderer {
     }
 }
 
+/// The auto-escape mode of blueprints.
+const YAML: &str = "yaml";
+
+/// A value as one JSON scalar or flow collection, which YAML reads back as
+/// exactly that value. JSON leaves a few characters raw that a YAML reader may
+/// take as a line break, a BOM or a non-printable (NEL, U+2028/9, DEL, C1,
+/// U+FEFF): those are written as `\uXXXX` escapes so the value arrives byte-exact.
+pub fn yaml_scalar(v: &minijinja::Value) -> std::result::Result<String, minijinja::Error> {
+    let j: Value = serde_json::to_value(v).map_err(|e| {
+        minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.to_string())
+    })?;
+    let text = serde_json::to_string(&j).map_err(|e| {
+        minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.to_string())
+    })?;
+    if text.chars().all(|c| !needs_unicode_escape(c)) {
+        return Ok(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if needs_unicode_escape(c) {
+            // JSON already escaped quotes and backslashes, so a raw character
+            // here is never inside an escape sequence.
+            let mut buf = [0u16; 2];
+            for unit in c.encode_utf16(&mut buf) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Ok(out)
+}
+
+fn needs_unicode_escape(c: char) -> bool {
+    matches!(
+        c,
+        '\u{7f}'..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+    )
+}
+
 fn template_error(name: &str, e: &minijinja::Error) -> Error {
     let at = match (e.name(), e.line()) {
         (Some(n), Some(l)) => format!("{n}:{l}: "),
@@ -196,4 +249,44 @@ fn check_object(v: &Value) -> std::result::Result<(), String> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scalars_round_trip_byte_exact() {
+        for s in [
+            "plain",
+            "x #c",
+            ": x",
+            "a\n---\nb: c",
+            "\u{2028}\u{2029}\u{85}\u{7f}\u{feff}",
+            "\"'\\",
+        ] {
+            let text = yaml_scalar(&minijinja::Value::from(s)).unwrap();
+            assert!(!text.contains(['\n', '\u{2028}', '\u{85}']), "{text}");
+            let back = yaml::parse_stream(&format!("k: {text}\n")).unwrap();
+            assert_eq!(back, vec![serde_json::json!({ "k": s })], "{text}");
+        }
+    }
+
+    #[test]
+    fn interpolations_are_escaped_and_json_is_not_escaped_twice() {
+        let mut bp = Blueprints::default();
+        bp.files.insert(
+            "mesh/objects.yaml.j2".into(),
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ n ~ \"-x\" }}\ndata:\n  a: {{ v }}\n  b: {{ v | json }}\n".into(),
+        );
+        let r = Renderer::new(bp);
+        let v = "1\n---\nkind: Secret";
+        let out = r
+            .render_group("mesh", &serde_json::json!({"n": "cm", "v": v}))
+            .unwrap();
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].object["metadata"]["name"], "cm-x");
+        assert_eq!(out[0].object["data"]["a"], v);
+        assert_eq!(out[0].object["data"]["b"], v);
+    }
 }

@@ -61,6 +61,13 @@ pub trait Files {
     fn read(&self, path: &Path) -> std::io::Result<Vec<u8>>;
     /// Files directly inside `dir`, sorted; empty when `dir` does not exist.
     fn list(&self, dir: &Path) -> std::io::Result<Vec<PathBuf>>;
+    /// Read an input of the spec rooted at `root` (the spec's directory).
+    /// On disk, a symlink that resolves outside `root` is refused: a spec or
+    /// overlay linked to `/proc/self/environ` or `.git/config` would have its
+    /// content echoed in error excerpts and PR comments.
+    fn read_input(&self, _root: &Path, path: &Path) -> std::io::Result<Vec<u8>> {
+        self.read(path)
+    }
 }
 
 /// The local file system.
@@ -68,6 +75,32 @@ pub struct Disk;
 
 impl Files for Disk {
     fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        std::fs::read(path)
+    }
+    fn read_input(&self, root: &Path, path: &Path) -> std::io::Result<Vec<u8>> {
+        let linked = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+        if linked {
+            let root = if root.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                root
+            };
+            let target = std::fs::canonicalize(path)?;
+            let inside = std::fs::canonicalize(root).is_ok_and(|r| target.starts_with(r));
+            if !inside {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::PermissionDenied,
+                    "a symlink to a file outside the spec's directory is not read (its content could be echoed in messages)",
+                ));
+            }
+        }
+        // A FIFO or device as the spec would block the read forever.
+        if !std::fs::metadata(path)?.is_file() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "not a regular file",
+            ));
+        }
         std::fs::read(path)
     }
     fn list(&self, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
@@ -102,7 +135,7 @@ pub fn load_from(
     let mut sources = SourceMap::default();
     let mut diags = Vec::new();
 
-    let base = parse_file(files, spec_path, &mut sources, &mut diags)?;
+    let base = parse_file(files, &root, spec_path, &mut sources, &mut diags)?;
 
     let overlays = read_overlays(files, &root, "environments", &mut sources, &mut diags)?;
     let cluster_overlays = read_overlays(files, &root, "clusters", &mut sources, &mut diags)?;
@@ -146,7 +179,7 @@ fn read_overlays(
             continue;
         };
         let display = display_path(root, &path);
-        if let Some(node) = parse_file(files, &display, sources, diags)? {
+        if let Some(node) = parse_file(files, root, &display, sources, diags)? {
             overlays.insert(stem, node);
         }
     }
@@ -164,11 +197,12 @@ fn display_path(root: &Path, path: &Path) -> PathBuf {
 
 fn parse_file(
     files: &dyn Files,
+    root: &Path,
     path: &Path,
     sources: &mut SourceMap,
     diags: &mut Vec<Diagnostic>,
 ) -> Result<Option<Node>> {
-    let bytes = files.read(path).map_err(|source| Error::Read {
+    let bytes = files.read_input(root, path).map_err(|source| Error::Read {
         path: path.to_path_buf(),
         source,
     })?;

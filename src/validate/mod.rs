@@ -3,6 +3,7 @@
 
 pub mod clusters;
 pub mod fleet;
+pub mod injection;
 pub mod names;
 pub mod rules;
 pub mod secrets;
@@ -229,6 +230,12 @@ fn check_view(
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Spec> {
     for (d, path) in secrets::scan(tree) {
+        diags.push(locate(&loaded.sources, tree, d, &path));
+    }
+    for (d, path) in injection::scan(tree)
+        .into_iter()
+        .chain(injection::broad_drift_ignores(tree))
+    {
         diags.push(locate(&loaded.sources, tree, d, &path));
     }
     let structural = structural::check_with_paths(tree, &loaded.sources);

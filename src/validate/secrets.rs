@@ -25,6 +25,20 @@ const REFERENCE_KEYS: &[&str] = &["secret_name", "store", "key", "credentials"];
 pub fn scan(tree: &Node) -> Vec<(Diagnostic, Vec<Seg>)> {
     let mut out = Vec::new();
     tree.walk(&mut Vec::new(), &mut |path, node| {
+        if let Value::Array(items) = &node.value {
+            for i in split_flag_value(items) {
+                let mut p = path.to_vec();
+                p.push(Seg::Index(i));
+                out.push((
+                    Diagnostic::error(
+                        "E114",
+                        format!("`{}` looks like a plaintext credential (the value of the flag before it)", path_to_string(&p)),
+                    )
+                    .with_hint("pass the credential from a Secret (an environment variable, `$(VAR)`), never in the spec"),
+                    p,
+                ));
+            }
+        }
         let Value::String(s) = &node.value else { return };
         let key = path.iter().rev().find_map(|s| match s {
             Seg::Key(k) => Some(k.to_ascii_lowercase()),
@@ -51,48 +65,32 @@ pub fn scan(tree: &Node) -> Vec<(Diagnostic, Vec<Seg>)> {
     out
 }
 
-/// Value shapes of well-known credentials, whatever key they sit under.
+/// Value shapes of well-known credentials, whatever key they sit under and
+/// wherever they sit inside the value (a token in a URL's user part, a JWT in
+/// a command argument, `?password=` in a storage URI, `--db-password=...`).
 fn looks_like_credential(s: &str) -> Option<&'static str> {
-    let t = s.trim();
-    if t.contains("-----BEGIN") && t.contains("PRIVATE KEY") {
-        return Some("a private key");
-    }
-    let is_aws_key = t.len() == 20
-        && (t.starts_with("AKIA") || t.starts_with("ASIA"))
-        && t.bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
-    if is_aws_key {
-        return Some("an AWS access key id");
-    }
-    for prefix in [
-        "ghp_",
-        "gho_",
-        "ghs_",
-        "github_pat_",
-        "glpat-",
-        "xoxb-",
-        "xoxp-",
-        "sk-",
-    ] {
-        if t.starts_with(prefix) && t.len() >= prefix.len() + 16 && !t.contains(' ') {
-            return Some("an API token");
+    crate::redact::credential_kind(s)
+}
+
+/// `["--db-password", "hunter2"]`: a flag naming a credential, its value in
+/// the next element of the same list.
+fn split_flag_value(items: &[Node]) -> Vec<usize> {
+    let mut out = Vec::new();
+    for (i, pair) in items.windows(2).enumerate() {
+        let (Some(flag), Some(value)) = (pair[0].as_str(), pair[1].as_str()) else {
+            continue;
+        };
+        if flag.starts_with('-')
+            && !flag.contains('=')
+            && crate::redact::is_secret_key(flag)
+            && !value.is_empty()
+            && !value.starts_with('-')
+            && !value.starts_with('$')
+        {
+            out.push(i + 1);
         }
     }
-    if t.starts_with("eyJ") && t.matches('.').count() == 2 && t.len() > 40 {
-        return Some("a JSON Web Token");
-    }
-    // user:password@ in a URL.
-    if let Some(rest) = t.split("://").nth(1)
-        && let Some(userinfo) = rest
-            .split('/')
-            .next()
-            .and_then(|h| h.rsplit_once('@'))
-            .map(|(u, _)| u)
-        && userinfo.contains(':')
-    {
-        return Some("a password inside a URL");
-    }
-    None
+    out
 }
 
 #[cfg(test)]
@@ -106,5 +104,11 @@ mod tests {
         assert!(looks_like_credential("https://github.com/acme/repo.git").is_none());
         assert!(looks_like_credential("ghp_0123456789abcdef0123").is_some());
         assert!(looks_like_credential("nvidia-a100").is_none());
+        assert!(
+            looks_like_credential("https://ghp_0123456789abcdef0123456789@github.com/a/b")
+                .is_some()
+        );
+        assert!(looks_like_credential("s3://b/m?password=x").is_some());
+        assert!(looks_like_credential("--db-password=x").is_some());
     }
 }

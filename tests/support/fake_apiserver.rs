@@ -147,6 +147,10 @@ pub struct State {
     /// resource answers 403.
     pub allowed: Option<BTreeSet<(String, String)>>,
     pub resource_version: u64,
+    /// Hostile: every LIST page says `continue` (a new token each time).
+    pub endless_continue: bool,
+    /// Hostile: LIST bodies of this resource (plural) padded to this many bytes.
+    pub list_padding: Option<(String, usize)>,
 }
 
 impl State {
@@ -911,11 +915,17 @@ fn resource(
         meta["continue"] = json!(format!("page-{end}"));
         meta["remainingItemCount"] = json!(selected.len() - end);
     }
-    (
-        200,
-        json!({"kind": format!("{}List", t.kind), "apiVersion": t.api_version(), "metadata": meta, "items": items})
-            .to_string(),
-    )
+    if s.endless_continue {
+        // A new token each time, past the last item: empty pages forever.
+        meta["continue"] = json!(format!("page-{}", 1_000_000 + s.requests.len()));
+    }
+    let mut body = json!({"kind": format!("{}List", t.kind), "apiVersion": t.api_version(), "metadata": meta, "items": items});
+    if let Some((plural, n)) = &s.list_padding
+        && *plural == t.plural
+    {
+        body["padding"] = json!("x".repeat(*n));
+    }
+    (200, body.to_string())
 }
 
 /// A kubeconfig whose `(context, server URL)` pairs each get a cluster and
