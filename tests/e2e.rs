@@ -965,3 +965,110 @@ fn object<'a>(report: &'a Value, cluster: &str, kind: &str, name: &str) -> &'a V
         .find(|o| o["kind"] == kind && o["name"] == name)
         .unwrap_or_else(|| panic!("no {kind} {name} in {cluster}"))
 }
+
+/// Gatekeeper's own `gator test` (the version mlpc installs, built from its
+/// module) and `mlpc check` judge the same objects with the same compiled
+/// ConstraintTemplates and Constraints: the verdicts must agree object by
+/// object and constraint by constraint, messages and enforcement included.
+#[test]
+fn gator_and_mlpc_check_agree_object_by_object() {
+    let build = Command::new(repo().join("tests/e2e/build"))
+        .output()
+        .expect("run tests/e2e/build");
+    assert!(
+        build.status.success(),
+        "tests/e2e/build: {}",
+        String::from_utf8_lossy(&build.stderr)
+    );
+    let bin = repo().join("target/e2e/bin");
+    // prod enforces (deny), staging audits (dryrun): both actions are compared.
+    for cluster in ["prod-usw2", "stg-use1"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let work = tmp.path().join("inputs");
+        let o = Command::new("python3")
+            .arg(repo().join("tests/e2e/gator_inputs.py"))
+            .arg(env!("CARGO_BIN_EXE_mlpc"))
+            .arg(repo().join("ml-platform.toml"))
+            .arg(&work)
+            .args(["600", cluster])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let g = Command::new(bin.join("gator"))
+            .args(["test", "-o", "json", "-f"])
+            .arg(work.join("policies"))
+            .arg("-f")
+            .arg(work.join("objects"))
+            .output()
+            .unwrap();
+        let gator: Value = serde_json::from_slice(&g.stdout)
+            .unwrap_or_else(|e| panic!("gator JSON: {e}: {}", String::from_utf8_lossy(&g.stderr)));
+        let m = support::mlpc(
+            tmp.path(),
+            &[
+                "check",
+                "--manifests",
+                &work.join("all").to_string_lossy(),
+                "--skip-policy-tests",
+                "--spec",
+                "/nonexistent.toml",
+                "--format",
+                "json",
+            ],
+        );
+        let mlpc: Value = serde_json::from_slice(&m.stdout)
+            .unwrap_or_else(|e| panic!("mlpc JSON: {e}: {}", support::stderr(&m)));
+
+        // (kind, namespace, name, constraint Kind/name, message, action)
+        type Verdict = (String, String, String, String, String, String);
+        let s = |v: &Value| v.as_str().unwrap_or("").to_string();
+        let mut from_gator: Vec<Verdict> = gator
+            .as_array()
+            .map(|a| a.as_slice())
+            .unwrap_or_default()
+            .iter()
+            .map(|r| {
+                let o = &r["violatingObject"];
+                let c = &r["constraint"];
+                (
+                    s(&o["kind"]),
+                    s(&o["metadata"]["namespace"]),
+                    s(&o["metadata"]["name"]),
+                    format!("{}/{}", s(&c["kind"]), s(&c["metadata"]["name"])),
+                    s(&r["msg"]),
+                    s(&r["enforcementAction"]),
+                )
+            })
+            .collect();
+        let mut from_mlpc: Vec<Verdict> = mlpc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["source"] == "policy")
+            .map(|f| {
+                // mlpc appends the enforcement action to the message: ` (deny)`.
+                let msg = s(&f["message"]);
+                let (text, action) = msg.rsplit_once(" (").expect("an action suffix");
+                (
+                    s(&f["kind"]),
+                    s(&f["namespace"]),
+                    s(&f["name"]),
+                    s(&f["rule"]),
+                    text.to_string(),
+                    action.trim_end_matches(')').to_string(),
+                )
+            })
+            .collect();
+        from_gator.sort();
+        from_mlpc.sort();
+        let constraints: BTreeSet<&String> = from_gator.iter().map(|v| &v.3).collect();
+        println!(
+            "{cluster}: gator and mlpc check agree on {} violations of {} constraints",
+            from_gator.len(),
+            constraints.len()
+        );
+        // The inputs are built to break most policies: agreement on nothing proves nothing.
+        assert!(constraints.len() >= 5, "{constraints:?}");
+        assert_eq!(from_mlpc, from_gator, "{cluster}: mlpc check vs gator");
+    }
+}
