@@ -128,6 +128,28 @@ fn run_script(args: &[&str]) {
     );
 }
 
+/// Compile `spec` into `out`; a spec that does not compile fails the test with
+/// its findings (on stdout) and errors.
+fn compile_spec(spec: &Path, out: &Path) {
+    let o = support::mlpc(
+        spec.parent().unwrap(),
+        &[
+            "compile",
+            "--spec",
+            &spec.to_string_lossy(),
+            "--out",
+            &out.to_string_lossy(),
+        ],
+    );
+    assert!(
+        o.status.success(),
+        "compile {}: {}{}",
+        spec.display(),
+        support::stdout(&o),
+        support::stderr(&o)
+    );
+}
+
 /// Control planes for every workload cluster of `spec` and one for management,
 /// started concurrently.
 struct Fleet {
@@ -145,17 +167,7 @@ impl Fleet {
     fn start(spec: &Path) -> Fleet {
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("out");
-        let o = support::mlpc(
-            spec.parent().unwrap(),
-            &[
-                "compile",
-                "--spec",
-                &spec.to_string_lossy(),
-                "--out",
-                &out.to_string_lossy(),
-            ],
-        );
-        assert!(o.status.success(), "compile: {}", support::stderr(&o));
+        compile_spec(spec, &out);
         let contexts = spec_contexts(spec);
         let mut names: Vec<String> = contexts.keys().cloned().collect();
         names.push(MANAGEMENT.to_string());
@@ -880,17 +892,7 @@ fn every_providers_management_objects_apply_with_zero_rejections() {
     let spec = repo().join("tests/specs/providers/ml-platform.toml");
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    let o = support::mlpc(
-        spec.parent().unwrap(),
-        &[
-            "compile",
-            "--spec",
-            &spec.to_string_lossy(),
-            "--out",
-            &out.to_string_lossy(),
-        ],
-    );
-    assert!(o.status.success(), "compile: {}", support::stderr(&o));
+    compile_spec(&spec, &out);
     let plane = ControlPlane::up(MANAGEMENT, tmp.path(), &spec);
     let namespaces = namespaces_made_by_controllers(&out, &spec);
     let items = management_items(&out);
