@@ -17,7 +17,10 @@
 //! Run alone: `cargo test --test e2e` (the first run builds the binaries,
 //! about 10 minutes on 2 cores; see README).
 
+#[path = "support/drift_report.rs"]
+mod drift_report;
 mod support;
+use drift_report::not_in_sync;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -645,18 +648,7 @@ fn example_applies_then_drift_and_rbac_against_real_servers() {
     let admin = fleet.tmp.path().join("admin.kubeconfig");
     fleet.kubeconfig(&admin, None);
     let (code, report, stderr) = fleet.drift(&admin);
-    assert_eq!(
-        not_in_sync(&report),
-        Vec::<(String, String, String, String, String)>::new(),
-        "drift right after apply: {stderr}"
-    );
-    assert_only_uncheckable_kinds(&fleet, &report);
-    // Exit 1 only because the kinds of NO_CRD_SOURCE could not be checked.
-    assert_eq!(
-        code,
-        if NO_CRD_SOURCE.is_empty() { 0 } else { 1 },
-        "{stderr}\n{report:#}"
-    );
+    assert_all_in_sync(&fleet, code, &report, &stderr, "drift right after apply");
 
     // RBAC: the generated read-only identity checks the same fleet, no 403.
     let mut tokens = BTreeMap::new();
@@ -672,17 +664,7 @@ fn example_applies_then_drift_and_rbac_against_real_servers() {
         !stderr.contains("403") && !stderr.contains("orbidden"),
         "{stderr}"
     );
-    assert_eq!(
-        not_in_sync(&report),
-        vec![],
-        "drift as mlpc-drift: {stderr}\n{report:#}"
-    );
-    assert_only_uncheckable_kinds(&fleet, &report);
-    assert_eq!(
-        code,
-        if NO_CRD_SOURCE.is_empty() { 0 } else { 1 },
-        "{stderr}\n{report:#}"
-    );
+    assert_all_in_sync(&fleet, code, &report, &stderr, "drift as mlpc-drift");
     for cluster in fleet.contexts.keys() {
         let context = &fleet.contexts[cluster];
         for verb in ["create", "update", "patch", "delete", "deletecollection"] {
@@ -968,6 +950,22 @@ fn copy_dir(from: &Path, to: &Path) {
 /// The only parts drift could not check are the kinds no control plane here
 /// serves (NO_CRD_SOURCE): reported `not_installed`, one object each, per
 /// cluster. Anything else (a 403, a timeout, an unknown type) fails.
+/// Everything checked is in sync; only the kinds of NO_CRD_SOURCE were not
+/// checked, which is the only reason for exit 1.
+fn assert_all_in_sync(fleet: &Fleet, code: i32, report: &Value, stderr: &str, what: &str) {
+    assert_eq!(
+        not_in_sync(report),
+        Vec::<(String, String, String, String, String)>::new(),
+        "{what}: {stderr}\n{report:#}"
+    );
+    assert_only_uncheckable_kinds(fleet, report);
+    assert_eq!(
+        code,
+        if NO_CRD_SOURCE.is_empty() { 0 } else { 1 },
+        "{what}: {stderr}\n{report:#}"
+    );
+}
+
 fn assert_only_uncheckable_kinds(fleet: &Fleet, report: &Value) {
     for cluster in fleet.contexts.keys() {
         let c = report["clusters"]
@@ -997,26 +995,6 @@ fn assert_only_uncheckable_kinds(fleet: &Fleet, report: &Value) {
         want.sort();
         assert_eq!(errors, want, "{cluster}: {c:#}");
     }
-}
-
-/// `(cluster, kind, namespace, name, status)` of every object not in sync.
-fn not_in_sync(report: &Value) -> Vec<(String, String, String, String, String)> {
-    let mut out = Vec::new();
-    for c in report["clusters"].as_array().unwrap() {
-        for o in c["objects"].as_array().unwrap() {
-            if o["status"] != "in_sync" {
-                out.push((
-                    c["cluster"].as_str().unwrap().to_string(),
-                    o["kind"].as_str().unwrap().to_string(),
-                    o["namespace"].as_str().unwrap_or("").to_string(),
-                    o["name"].as_str().unwrap().to_string(),
-                    o["status"].as_str().unwrap().to_string(),
-                ));
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 fn object<'a>(report: &'a Value, cluster: &str, kind: &str, name: &str) -> &'a Value {

@@ -10,6 +10,12 @@ use std::process::Command;
 
 use serde_json::Value;
 
+#[path = "drift_report.rs"]
+mod drift_report;
+// Not every test binary that includes the harness reads reports.
+#[allow(unused_imports)]
+pub use drift_report::not_in_sync;
+
 use crate::fake_apiserver::{CompiledPlatform, FakeApiServer, compile_spec, write_kubeconfig};
 
 pub fn repo() -> PathBuf {
@@ -132,26 +138,6 @@ impl Fleet {
         let j = r.json();
         (r.code, j)
     }
-}
-
-/// `(cluster, kind, namespace, name, status)` of every object not in sync.
-pub fn not_in_sync(report: &Value) -> Vec<(String, String, String, String, String)> {
-    let mut out = Vec::new();
-    for c in report["clusters"].as_array().unwrap() {
-        for o in c["objects"].as_array().unwrap() {
-            if o["status"] != "in_sync" {
-                out.push((
-                    c["cluster"].as_str().unwrap().to_string(),
-                    o["kind"].as_str().unwrap().to_string(),
-                    o["namespace"].as_str().unwrap_or("").to_string(),
-                    o["name"].as_str().unwrap().to_string(),
-                    o["status"].as_str().unwrap().to_string(),
-                ));
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 pub fn cluster<'a>(report: &'a Value, name: &str) -> &'a Value {
