@@ -266,7 +266,43 @@ fn render_cluster(
         };
         place(dir, "gitops", r);
     }
+    label_stages(c, &mut out)?;
     Ok(out)
+}
+
+/// Label each leaf Application of the cluster (`management/argocd/<cluster>/`)
+/// with its stage, the sync wave the fleet ApplicationSet's RollingSync steps
+/// select it by; a leaf whose wave is in no step would never sync: refused.
+fn label_stages(c: &ClusterPlan, out: &mut [(String, Placed)]) -> Result<()> {
+    let dir = format!("management/argocd/{}", c.cluster.name);
+    let stages = plan::fleet::stages(c);
+    for (d, p) in out.iter_mut().filter(|(d, _)| *d == dir) {
+        let o = &mut p.object;
+        if o.get("kind").and_then(serde_json::Value::as_str) != Some("Application") {
+            continue;
+        }
+        let wave = o
+            .pointer("/metadata/annotations/argocd.argoproj.io~1sync-wave")
+            .and_then(serde_json::Value::as_str)
+            .and_then(|w| w.parse::<usize>().ok());
+        let name = o
+            .pointer("/metadata/name")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let Some(wave) = wave.filter(|w| stages.contains(w)) else {
+            return Err(Error::Other(format!(
+                "blueprint error: Application {name} in {d} has no sync wave among the fleet's RollingSync stages ({stages:?}); it would never sync"
+            )));
+        };
+        if let Some(l) = o
+            .pointer_mut("/metadata/labels")
+            .and_then(serde_json::Value::as_object_mut)
+        {
+            l.insert(plan::fleet::STAGE_LABEL.into(), wave.to_string().into());
+        }
+    }
+    Ok(())
 }
 
 fn make_lock(v: &Validated, policies: &PolicySet, blueprints: &Blueprints, tree: &Tree) -> Lock {

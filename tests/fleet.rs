@@ -27,6 +27,29 @@ fn appset(objects: &[Object]) -> &serde_json::Value {
         .value
 }
 
+/// The label values of an object's `metadata.labels`.
+fn label<'a>(o: &'a serde_json::Value, key: &str) -> &'a str {
+    o["metadata"]["labels"][key].as_str().unwrap_or_default()
+}
+
+/// The index of every RollingSync step that selects labels `wave`/`stage`
+/// the way Argo CD's ApplicationSet controller does (every `In` expression
+/// must match a present label).
+fn steps_selecting(steps: &[serde_json::Value], labels: &serde_json::Value) -> Vec<usize> {
+    steps
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| {
+            s["matchExpressions"].as_array().unwrap().iter().all(|e| {
+                assert_eq!(e["operator"], "In");
+                let v = labels[e["key"].as_str().unwrap()].as_str();
+                v.is_some_and(|v| e["values"].as_array().unwrap().iter().any(|x| x == v))
+            })
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
 #[test]
 fn example_is_a_two_wave_applicationset() {
     let objects = compiled_objects(&repo());
@@ -35,24 +58,24 @@ fn example_is_a_two_wave_applicationset() {
         .as_array()
         .unwrap();
     assert_eq!(a["spec"]["strategy"]["type"], "RollingSync");
-    assert_eq!(steps.len(), 2);
     assert_eq!(steps[0]["matchExpressions"][0]["values"][0], "0");
-    assert_eq!(steps[1]["matchExpressions"][0]["values"][0], "1");
-    let elements = a["spec"]["generators"][0]["list"]["elements"]
-        .as_array()
-        .unwrap();
-    let names: Vec<&str> = elements
-        .iter()
-        .map(|e| e["cluster"].as_str().unwrap())
-        .collect();
-    assert_eq!(names, ["stg-use1", "prod-usw2"]);
     assert_eq!(
-        a["spec"]["template"]["metadata"]["labels"]["mlpc.io/wave"],
-        "{{.wave}}"
+        steps.last().unwrap()["matchExpressions"][0]["values"][0],
+        "1"
+    );
+    // The ApplicationSet generates the leaf Applications themselves, from
+    // their files in Git: no app-of-apps whose children would auto-sync.
+    assert_eq!(
+        a["spec"]["generators"][0]["git"]["files"][0]["path"],
+        "out/management/argocd/*/application-*.yaml"
     );
     assert_eq!(
-        a["spec"]["template"]["spec"]["source"]["path"],
-        "out/management/argocd/{{.cluster}}"
+        a["spec"]["template"]["metadata"]["name"],
+        "{{ .metadata.name }}"
+    );
+    assert_eq!(
+        a["spec"]["templatePatch"].as_str().unwrap().trim(),
+        "spec: {{ toJson .spec }}"
     );
     // It validates against the Argo CD schema.
     let report = check(
@@ -69,6 +92,77 @@ fn example_is_a_two_wave_applicationset() {
         },
     );
     assert!(report.findings.is_empty(), "{:?}", report.findings);
+}
+
+/// Simulates the generation and RollingSync of Argo CD's ApplicationSet
+/// controller (v3.1, `buildAppDependencyList`): each leaf Application file is
+/// generated with its own labels and is selected by exactly one step; within
+/// a cluster a lower sync wave is an earlier step (installs before the objects
+/// that need them: the sync waves no parent orders any more); every step of a
+/// wave precedes the next wave's; and no generated Application syncs child
+/// Applications, which would keep their own auto-sync and escape the steps.
+#[test]
+fn rolling_sync_gates_every_leaf_application() {
+    let objects = compiled_objects(&repo());
+    let steps = appset(&objects)["spec"]["strategy"]["rollingSync"]["steps"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let leaves: Vec<&Object> = objects
+        .iter()
+        .filter(|o| {
+            o.value["kind"] == "Application"
+                && o.file.starts_with("management/argocd/")
+                && o.file.matches('/').count() == 3
+        })
+        .collect();
+    assert!(leaves.len() > 40, "{}", leaves.len());
+    let mut placed: Vec<(String, String, i64, usize)> = Vec::new();
+    for l in &leaves {
+        let labels = &l.value["metadata"]["labels"];
+        let selected = steps_selecting(&steps, labels);
+        assert_eq!(selected.len(), 1, "{}: steps {selected:?}", l.file);
+        let wave: i64 = l.value["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(label(&l.value, "mlpc.io/stage"), wave.to_string());
+        let path = l.value["spec"]["source"]["path"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(
+            !path.contains("management/argocd"),
+            "{} is an app-of-apps",
+            l.file
+        );
+        placed.push((
+            label(&l.value, "mlpc.io/cluster").to_string(),
+            label(&l.value, "mlpc.io/wave").to_string(),
+            wave,
+            selected[0],
+        ));
+    }
+    for a in &placed {
+        for b in &placed {
+            if a.0 == b.0 && a.2 < b.2 {
+                assert!(a.3 < b.3, "{a:?} must sync before {b:?}");
+            }
+            if a.1.parse::<u32>().unwrap() < b.1.parse::<u32>().unwrap() {
+                assert!(a.3 < b.3, "wave {} before wave {}", a.1, b.1);
+            }
+        }
+    }
+    // Istio's CRDs (istio-base) before the mesh layer's objects, on the same cluster.
+    let step_of = |name: &str| {
+        placed[leaves
+            .iter()
+            .position(|l| l.value["metadata"]["name"] == name)
+            .unwrap()]
+        .3
+    };
+    assert!(step_of("stg-use1-istio-base") < step_of("stg-use1-mesh"));
+    assert!(step_of("stg-use1-mesh") < step_of("prod-usw2-istio-base"));
 }
 
 fn write_spec(dir: &std::path::Path, edit: impl Fn(String) -> String) {
@@ -95,8 +189,12 @@ fn waves_are_ordered_and_max_update_is_carried() {
         "prod (wave 2) now goes first"
     );
     assert_eq!(steps[0]["maxUpdate"], 1);
-    assert_eq!(steps[1]["matchExpressions"][0]["values"][0], "5");
-    assert_eq!(steps[1]["maxUpdate"], "50%");
+    let first5 = steps
+        .iter()
+        .position(|s| s["matchExpressions"][0]["values"][0] == "5")
+        .unwrap();
+    assert!(steps[..first5].iter().all(|s| s["maxUpdate"] == 1));
+    assert!(steps[first5..].iter().all(|s| s["maxUpdate"] == "50%"));
 }
 
 #[test]
@@ -183,20 +281,16 @@ fn two_hundred_clusters_compile_and_validate() {
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     let objects = compiled_objects(dir.path());
     let a = appset(&objects);
-    assert_eq!(
-        a["spec"]["generators"][0]["list"]["elements"]
-            .as_array()
-            .unwrap()
-            .len(),
-        200
-    );
-    assert_eq!(
-        a["spec"]["strategy"]["rollingSync"]["steps"]
-            .as_array()
-            .unwrap()
-            .len(),
-        3
-    );
+    // Three waves, each with its stages.
+    let steps = a["spec"]["strategy"]["rollingSync"]["steps"]
+        .as_array()
+        .unwrap();
+    let mut waves: Vec<&str> = steps
+        .iter()
+        .map(|s| s["matchExpressions"][0]["values"][0].as_str().unwrap())
+        .collect();
+    waves.dedup();
+    assert_eq!(waves.len(), 3, "{waves:?}");
     let per_cluster = objects
         .iter()
         .filter(|o| o.file.starts_with("clusters/c0199/"))

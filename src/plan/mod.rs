@@ -6,6 +6,7 @@
 pub mod addons;
 pub mod cluster;
 pub mod cost;
+pub mod fleet;
 mod model;
 
 use std::collections::BTreeMap;
@@ -55,6 +56,8 @@ pub struct PlatformPlan {
     pub source_repos: Vec<String>,
     /// Rollout waves in order, with their clusters (the ApplicationSet's RollingSync steps).
     pub waves: Vec<WaveCtx>,
+    /// RollingSync steps: per wave, one per stage of its leaf Applications (`plan/fleet.rs`).
+    pub steps: Vec<fleet::StepCtx>,
 }
 
 #[derive(Clone, Debug, serde::Serialize)]
@@ -142,12 +145,14 @@ pub fn plan(v: &Validated, policies: &[PolicySource]) -> PlatformPlan {
     }
     source_repos.sort();
     source_repos.dedup();
+    let steps = fleet::steps(&clusters, &waves);
     PlatformPlan {
         platform,
         gitops,
         clusters,
         source_repos,
         waves,
+        steps,
     }
 }
 
