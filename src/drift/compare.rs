@@ -61,6 +61,9 @@ const BUILT_IN_IGNORES: &[(&str, &str)] = &[
         "/spec/conversion/webhook/clientConfig/caBundle",
     ),
     ("APIService", "/spec/caBundle"),
+    // The fleet ApplicationSet's RollingSync removes the automated sync policy
+    // of the leaf Applications it generates, and syncs them step by step.
+    ("Application", "/spec/syncPolicy/automated"),
     // Token controller (clusters before 1.24).
     ("ServiceAccount", "/secrets"),
     // Written by kubectl apply, not by mlpc.
@@ -611,6 +614,15 @@ mod tests {
         let d = diff("X", &desired, &live, &no_ignores());
         assert_eq!(d[0].path, "/subjects");
         assert_eq!(d[0].live, json!(["a", "b", "c"]));
+    }
+
+    #[test]
+    fn rolling_sync_removing_automated_sync_is_not_drift() {
+        let desired =
+            json!({"spec": {"syncPolicy": {"automated": {"prune": true}, "syncOptions": ["A"]}}});
+        let live = json!({"spec": {"syncPolicy": {"syncOptions": ["A"]}}});
+        assert!(diff("Application", &desired, &live, &Ignores::new([])).is_empty());
+        assert!(!diff("Deployment", &desired, &live, &Ignores::new([])).is_empty());
     }
 
     #[test]
