@@ -75,14 +75,15 @@ pub struct ClusterCost {
     /// The hourly unit prices of OpenCost's custom pricing for this cluster,
     /// exactly as compiled (derived from the same pools).
     pub opencost: OpenCostPrices,
-    /// The hourly price of one GPU of each type, derived per type from its
-    /// pools (OpenCost's custom pricing takes one GPU price: see the README).
+    /// The hourly price of one GPU of each type and capacity (on-demand or
+    /// spot), derived from its pools: the prices OpenCost's price list has.
     pub gpu_types: Vec<GpuTypePrice>,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct GpuTypePrice {
     pub gpu_type: String,
+    pub spot: bool,
     pub hourly: String,
 }
 
@@ -444,11 +445,12 @@ pub fn cluster_cost(
         unallocated_monthly: round2((monthly - allocated).max(0.0)),
         expected_utilization: utilization,
         control_plane_monthly,
-        gpu_types: crate::plan::cost::gpu_type_prices(&cp.pools)
+        gpu_types: crate::plan::cost::gpu_prices(&cp.pools)
             .into_iter()
-            .map(|(gpu_type, hourly)| GpuTypePrice {
-                gpu_type,
-                hourly: crate::plan::cost::price_string(hourly),
+            .map(|g| GpuTypePrice {
+                gpu_type: g.gpu_type,
+                spot: g.spot,
+                hourly: crate::plan::cost::price_string(g.hourly),
             })
             .collect(),
         pools,

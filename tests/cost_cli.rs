@@ -289,3 +289,206 @@ fn help_has_an_example() {
     let o = mlpc(Path::new(MANIFEST), &["cost", "--help"]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("mlpc cost --base origin/main"));
 }
+
+fn yaml_file(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    mlpc::yaml::parse_stream(&text).unwrap().remove(0)
+}
+
+/// OpenCost's CSV provider (v1.117) and cost model on one pool's rows:
+/// `CSVProvider.NodePricing` makes the node cost `node + n x gpu` with a
+/// per-GPU cost `gpu`; `CostModel.GetNodeCost` splits `cost - gpu` into CPU
+/// and RAM. Returns (node total per hour, per-GPU price).
+fn opencost_sees(node: f64, gpu: Option<f64>, n: f64) -> (f64, f64) {
+    let g = gpu.unwrap_or(0.0);
+    let cost = node + n * g;
+    let cpu_ram = cost - g;
+    (cpu_ram + n * g, g)
+}
+
+#[test]
+fn opencost_price_list_prices_each_pool_gpu_type_and_spot_as_cost_does() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_example(dir.path());
+    let o = mlpc(dir.path(), &["compile", "--out", "out"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v = json_of(&mlpc(dir.path(), &["cost", "--format", "json"]));
+    let c = cluster(&v, "prod-usw2");
+    let out = dir.path().join("out");
+    // The price list OpenCost reads (its CSV provider, from a ConfigMap).
+    let cm =
+        yaml_file(&out.join("clusters/prod-usw2/08-cost/configmap-opencost-mlpc-node-prices.yaml"));
+    let csv = cm["data"]["node-prices.csv"].as_str().unwrap();
+    let mut node_rows = std::collections::BTreeMap::new();
+    let mut gpu_rows = std::collections::BTreeMap::new();
+    for line in csv.lines() {
+        if line.starts_with('#') {
+            assert!(!line.contains(','), "a comment is one CSV field: {line}");
+            continue;
+        }
+        let f: Vec<&str> = line.split(',').collect();
+        assert_eq!(f.len(), 8, "{line}");
+        let price: f64 = f[6].parse().unwrap();
+        match f[3] {
+            "node" => {
+                assert_eq!(f[4], "metadata.labels.mlpc.io/pool");
+                node_rows.insert(f[1].to_string(), price);
+            }
+            "gpu" => {
+                assert_eq!(f[4], "mlpc.io/pool");
+                gpu_rows.insert(f[1].to_string(), price);
+            }
+            other => panic!("asset class {other}"),
+        }
+    }
+    let gpu_types = c["gpu_types"].as_array().unwrap();
+    for p in c["pools"].as_array().unwrap() {
+        let name = p["pool"].as_str().unwrap();
+        let n = if p["unit"] == "gpu" {
+            p["units_per_node"].as_f64().unwrap()
+        } else {
+            0.0
+        };
+        let (total, g) = opencost_sees(node_rows[name], gpu_rows.get(name).copied(), n);
+        // Every node costs OpenCost what `mlpc cost` prices it at (spot pools at their spot price).
+        assert!(
+            (total - p["hourly_price"].as_f64().unwrap()).abs() < 1e-5,
+            "{name}: OpenCost {total} vs {}",
+            p["hourly_price"]
+        );
+        if n > 0.0 {
+            let spot = p["spot"].as_bool().unwrap();
+            assert!(
+                gpu_types.iter().any(|t| t["spot"] == spot
+                    && (t["hourly"].as_str().unwrap().parse::<f64>().unwrap() - g).abs() < 1e-9),
+                "{name}: GPU {g} (spot {spot}) not in {gpu_types:?}"
+            );
+        }
+    }
+    // Each GPU type on its own, the spot H100 marked spot.
+    let h100 = gpu_types
+        .iter()
+        .find(|t| t["gpu_type"] == "nvidia-h100")
+        .unwrap();
+    assert_eq!(h100["spot"], true);
+    let a100 = gpu_types
+        .iter()
+        .find(|t| t["gpu_type"] == "nvidia-a100")
+        .unwrap();
+    assert_ne!(h100["hourly"], a100["hourly"]);
+    assert_eq!(
+        gpu_rows["gpu-h100"].to_string(),
+        h100["hourly"].as_str().unwrap()
+    );
+
+    // OpenCost uses the CSV provider on that file, mounted from that ConfigMap.
+    let argocd = out.join("management/argocd/prod-usw2");
+    let oc = yaml_file(&argocd.join("application-argocd-prod-usw2-opencost.yaml"));
+    let values = &oc["spec"]["source"]["helm"]["valuesObject"];
+    let env = &values["opencost"]["exporter"]["extraEnv"];
+    assert_eq!(env["USE_CUSTOM_PROVIDER"], "true");
+    assert_eq!(env["USE_CSV_PROVIDER"], "true");
+    let mount = &values["opencost"]["exporter"]["extraVolumeMounts"][0];
+    assert_eq!(
+        env["CSV_PATH"].as_str().unwrap(),
+        format!("{}/node-prices.csv", mount["mountPath"].as_str().unwrap())
+    );
+    let vol = &values["extraVolumes"][0];
+    assert_eq!(vol["name"], mount["name"]);
+    assert_eq!(vol["configMap"]["name"], cm["metadata"]["name"]);
+    assert_eq!(
+        oc["spec"]["destination"]["namespace"],
+        cm["metadata"]["namespace"]
+    );
+    // The price list syncs before the install that mounts it.
+    let wave = |o: &Value| -> i64 {
+        o["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let layer = yaml_file(&argocd.join("application-argocd-prod-usw2-cost.yaml"));
+    assert!(wave(&layer) < wave(&oc));
+}
+
+#[test]
+fn opencost_reads_a_prometheus_the_platform_installs() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_example(dir.path());
+    let o = mlpc(dir.path(), &["compile", "--out", "out"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let argocd = dir.path().join("out/management/argocd/stg-use1");
+    let prom = yaml_file(&argocd.join("application-argocd-stg-use1-prometheus.yaml"));
+    let oc = yaml_file(&argocd.join("application-argocd-stg-use1-opencost.yaml"));
+    let src = &prom["spec"]["source"];
+    assert_eq!(
+        src["repoURL"],
+        "https://prometheus-community.github.io/helm-charts"
+    );
+    assert_eq!(src["chart"], "prometheus");
+    assert!(
+        src["targetRevision"].as_str().unwrap().split('.').count() == 3,
+        "pinned: {}",
+        src["targetRevision"]
+    );
+    // OpenCost's in-cluster Prometheus is that release's server Service (port 80).
+    let internal =
+        &oc["spec"]["source"]["helm"]["valuesObject"]["opencost"]["prometheus"]["internal"];
+    assert_eq!(internal["enabled"], true);
+    assert_eq!(
+        internal["namespaceName"],
+        prom["spec"]["destination"]["namespace"]
+    );
+    assert_eq!(
+        internal["serviceName"].as_str().unwrap(),
+        format!("{}-server", src["helm"]["releaseName"].as_str().unwrap())
+    );
+    assert_eq!(internal["port"], 80);
+    // What OpenCost needs scraped: the chart's default jobs (cAdvisor,
+    // kube-state-metrics and node-exporter through service endpoints) stay on,
+    // and a job scrapes OpenCost's own metrics at its Service.
+    let values = &src["helm"]["valuesObject"];
+    assert!(values.get("scrapeConfigs").is_none(), "default jobs kept");
+    assert_ne!(values["kube-state-metrics"]["enabled"], false);
+    assert_ne!(values["prometheus-node-exporter"]["enabled"], false);
+    let jobs = mlpc::yaml::parse_stream(values["extraScrapeConfigs"].as_str().unwrap())
+        .unwrap()
+        .remove(0);
+    let job = &jobs[0];
+    assert_eq!(job["job_name"], "opencost");
+    let ns = oc["spec"]["destination"]["namespace"].as_str().unwrap();
+    let release = oc["spec"]["source"]["helm"]["releaseName"]
+        .as_str()
+        .unwrap();
+    assert_eq!(
+        job["dns_sd_configs"][0]["names"][0].as_str().unwrap(),
+        format!("{release}.{ns}")
+    );
+    assert_eq!(job["dns_sd_configs"][0]["port"], 9003);
+    // Prometheus is up before OpenCost, and the AppProject lets the chart in.
+    let wave = |o: &Value| {
+        o["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"]
+            .as_str()
+            .unwrap()
+            .parse::<i64>()
+            .unwrap()
+    };
+    assert!(wave(&prom) < wave(&oc));
+    let project = std::fs::read_to_string(
+        dir.path()
+            .join("out/management/argocd/appproject-argocd-acme-ml.yaml"),
+    )
+    .unwrap();
+    assert!(project.contains("https://prometheus-community.github.io/helm-charts"));
+}

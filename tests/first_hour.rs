@@ -682,7 +682,7 @@ fn opencost_gets_no_made_up_gpu_price_and_cost_lists_each_gpu_type() {
     assert_eq!(types, ["nvidia-a100", "nvidia-h100", "nvidia-l4"]);
     let human = stdout(&mlpc(dir.path(), &["cost"]));
     assert!(
-        human.contains("blended: OpenCost's custom pricing has one GPU price"),
+        human.contains("per GPU nvidia-a100 ") && human.contains("nvidia-h100 spot "),
         "{human}"
     );
     // A cluster without a GPU pool: OpenCost's GPU price is 0.

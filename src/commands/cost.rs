@@ -21,8 +21,8 @@ use crate::spec::load::{Disk, Files};
 
 Each pool costs between min_nodes and max_nodes × hourly_price × hours_per_month;
 the estimate takes the nodes the teams' GPU and CPU quotas need within that
-range, and each team's share follows its quota. OpenCost's custom pricing in
-the compiled output is derived from the same pool prices.")]
+range, and each team's share follows its quota. OpenCost's price list in the
+compiled output holds the same pool prices (spot pools at theirs).")]
 pub struct CostArgs {
     #[arg(long, default_value = "ml-platform.toml")]
     pub spec: PathBuf,
@@ -421,13 +421,12 @@ fn human(v: &View<'_>, style: Style) -> String {
     }
     for c in &v.head.clusters {
         out.push_str(&style.dim(&format!(
-            "OpenCost custom pricing of {} ({}/h, from the same pools): CPU {}, RAM {}/GiB, GPU {}{}, spot CPU {}, spot RAM {}/GiB\n",
+            "OpenCost prices of {} ({}/h, from the same pools): each pool's nodes at the pool's price (spot pools at theirs){}; other nodes CPU {}, RAM {}/GiB, spot CPU {}, spot RAM {}/GiB\n",
             c.cluster,
             c.currency,
+            gpu_types_note(c),
             c.opencost.cpu_hourly,
             c.opencost.ram_gib_hourly,
-            c.opencost.gpu_hourly,
-            gpu_types_note(c),
             c.opencost.spot_cpu_hourly,
             c.opencost.spot_ram_gib_hourly
         )));
@@ -511,21 +510,21 @@ fn markdown(v: &View<'_>) -> String {
     out
 }
 
-/// `(blended; per type: nvidia-a100 2.9, nvidia-l4 0.8)` when the cluster has
-/// several GPU types, which OpenCost's custom pricing cannot tell apart.
+/// `, per GPU nvidia-a100 2.9, nvidia-h100 spot 1.2`: the GPU prices
+/// OpenCost's price list gives each GPU type and capacity.
 fn gpu_types_note(c: &ClusterCost) -> String {
-    if c.gpu_types.len() < 2 {
+    if c.gpu_types.is_empty() {
         return String::new();
     }
     let per: Vec<String> = c
         .gpu_types
         .iter()
-        .map(|g| format!("{} {}", g.gpu_type, g.hourly))
+        .map(|g| {
+            let spot = if g.spot { " spot" } else { "" };
+            format!("{}{spot} {}", g.gpu_type, g.hourly)
+        })
         .collect();
-    format!(
-        " (blended: OpenCost's custom pricing has one GPU price; per type {})",
-        per.join(", ")
-    )
+    format!(", per GPU {}", per.join(", "))
 }
 
 /// What the figures leave out, and why team lines moved against their quotas.

@@ -142,6 +142,9 @@ pub fn plan(v: &Validated, policies: &[PolicySource]) -> PlatformPlan {
         if c.serving.knative {
             source_repos.push(KNATIVE_OPERATOR_REPO.into());
         }
+        if c.cost.enabled {
+            source_repos.push(c.cost.prometheus.repo.clone());
+        }
     }
     source_repos.sort();
     source_repos.dedup();
@@ -769,7 +772,13 @@ fn plan_cluster(s: &Spec, c: &spec::Cluster, policies: &[PolicySource]) -> Clust
                 install_wave: (i + 1) * 10,
                 // Every other layer puts objects into team namespaces, so the
                 // tenancy objects (Namespaces first) sync before any of them.
-                sync_wave: if *l == "tenancy" { 2 } else { (i + 1) * 10 + 5 },
+                // Cost objects (OpenCost's price list and namespace) come
+                // before the OpenCost install that mounts them.
+                sync_wave: match *l {
+                    "tenancy" => 2,
+                    "cost" => (i + 1) * 10 - 2,
+                    _ => (i + 1) * 10 + 5,
+                },
             })
             .collect(),
     }

@@ -432,6 +432,27 @@ pub struct PricingCtx {
     pub spot_cpu_hourly: String,
     pub spot_ram_gib_hourly: String,
     pub storage_gib_hourly: String,
+    /// OpenCost's CSV price list of the pools (`plan/cost.rs`), mounted from
+    /// a ConfigMap of the cost layer.
+    pub price_list_csv: String,
+    pub price_list_configmap: String,
+    pub price_list_dir: String,
+    pub price_list_file: String,
+    /// Node label (value `spot`) that marks spot nodes.
+    pub spot_label: String,
+    /// OpenCost's namespace.
+    pub namespace: String,
+    /// The Prometheus OpenCost reads.
+    pub prometheus: PrometheusCtx,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PrometheusCtx {
+    pub repo: String,
+    pub chart: String,
+    pub version: String,
+    pub namespace: String,
+    pub service: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
