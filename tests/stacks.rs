@@ -363,3 +363,152 @@ fn undeclared_stores_and_unproduced_tls_are_errors() {
     );
     assert_eq!(o.status.code(), Some(1));
 }
+
+/// The KFP Application's kustomize patches, parsed: (target, patch).
+fn kfp_patches(objs: &[Value], cluster: &str) -> Vec<(Value, Value)> {
+    let kfp = find(
+        objs,
+        &format!("argocd/{cluster}"),
+        "Application",
+        &format!("{cluster}-kfp"),
+    );
+    kfp["spec"]["source"]["kustomize"]["patches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["target"].clone(),
+                serde_saphyr::from_str(p["patch"].as_str().unwrap()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn deletes(patches: &[(Value, Value)], kind: &str, name: &str) -> bool {
+    patches
+        .iter()
+        .any(|(t, p)| t["kind"] == kind && t["name"] == name && p["$patch"] == "delete")
+}
+
+fn with_store(dir: &Path, store: &str) {
+    let spec = dir.join("ml-platform.toml");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    let start = text.find("[pipelines.artifact_store]").unwrap();
+    let end = text[start..].find("\n\n").unwrap() + start;
+    let text = text
+        .replace(&text[start..end], store)
+        .replace("pipeline_root = \"s3://acme-ml-artifacts/pipelines\"\n", "");
+    std::fs::write(&spec, text).unwrap();
+}
+
+/// With S3, KFP 2.14 gets no MinIO: its Deployment, Service and volume are
+/// deleted from the upstream install, and everything that read MinIO reads
+/// the bucket with the ExternalSecret's credentials: Argo's log archive
+/// (workflow-controller-configmap) and the UI's s3:// reader.
+#[test]
+fn s3_store_deploys_no_minio_and_wires_kfp_to_the_bucket() {
+    let objs = compile(example_copy().path());
+    let patches = kfp_patches(&objs, "stg-use1");
+    for (kind, name) in [
+        ("Deployment", "minio"),
+        ("Service", "minio-service"),
+        ("PersistentVolumeClaim", "minio-pvc"),
+        ("Secret", "mlpipeline-minio-artifact"),
+    ] {
+        assert!(
+            deletes(&patches, kind, name),
+            "{kind} {name} still deployed"
+        );
+    }
+    let argo = patches
+        .iter()
+        .find(|(t, _)| t["name"] == "workflow-controller-configmap")
+        .map(|(_, p)| p)
+        .expect("Argo's artifact repository");
+    let repo: Value =
+        serde_saphyr::from_str(argo["data"]["artifactRepository"].as_str().unwrap()).unwrap();
+    assert_eq!(repo["s3"]["endpoint"], "s3.us-east-1.amazonaws.com");
+    assert_eq!(repo["s3"]["bucket"], "acme-ml-artifacts");
+    assert_eq!(repo["s3"]["insecure"], false);
+    assert_eq!(
+        repo["s3"]["accessKeySecret"]["name"],
+        "mlpipeline-minio-artifact"
+    );
+    let ui = patches
+        .iter()
+        .find(|(t, _)| t["name"] == "ml-pipeline-ui")
+        .map(|(_, p)| p)
+        .expect("the UI's S3 settings");
+    let env = ui["spec"]["template"]["spec"]["containers"][0]["env"]
+        .as_array()
+        .unwrap();
+    let key = |n: &str| {
+        env.iter()
+            .find(|e| e["name"] == n)
+            .unwrap_or_else(|| panic!("no {n}"))
+            .clone()
+    };
+    assert_eq!(
+        key("AWS_ACCESS_KEY_ID")["valueFrom"]["secretKeyRef"]["name"],
+        "mlpipeline-minio-artifact"
+    );
+    assert_eq!(
+        key("AWS_S3_ENDPOINT")["value"],
+        "s3.us-east-1.amazonaws.com"
+    );
+    // The Secret they all read is produced, with the keys they read.
+    let es = find(
+        &objs,
+        "stg-use1/02-pipelines",
+        "ExternalSecret",
+        "mlpipeline-minio-artifact",
+    );
+    assert_eq!(es["metadata"]["namespace"], "kubeflow");
+    assert_eq!(es["spec"]["target"]["name"], "mlpipeline-minio-artifact");
+    let keys: Vec<&str> = es["spec"]["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["secretKey"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, ["accesskey", "secretkey"]);
+
+    // The in-cluster store keeps MinIO and its Argo configuration.
+    let dir = example_copy();
+    with_store(
+        dir.path(),
+        "[pipelines.artifact_store]\ntype = \"incluster\"",
+    );
+    let patches = kfp_patches(&compile(dir.path()), "stg-use1");
+    assert!(!deletes(&patches, "Deployment", "minio"));
+    assert!(
+        !patches
+            .iter()
+            .any(|(t, _)| t["name"] == "workflow-controller-configmap")
+    );
+}
+
+/// KFP is single-user (its multi-user env needs an authenticating proxy and
+/// Kubeflow's own gateway, which the platform does not install): the install
+/// is the single-user env, and nothing configures pipeline runs in the teams'
+/// Profile namespaces, where nothing would run them.
+#[test]
+fn kfp_is_single_user_and_configures_no_profile_namespace() {
+    let objs = compile(example_copy().path());
+    let kfp = find(&objs, "argocd/prod-usw2", "Application", "prod-usw2-kfp");
+    assert_eq!(
+        kfp["spec"]["source"]["path"],
+        "manifests/kustomize/env/platform-agnostic"
+    );
+    for o in &objs {
+        let path = o["_path"].as_str().unwrap();
+        if !path.contains("/02-pipelines/") {
+            continue;
+        }
+        assert_eq!(
+            o["metadata"]["namespace"], "kubeflow",
+            "{path}: pipelines objects outside KFP's namespace"
+        );
+    }
+}

@@ -8,6 +8,7 @@ pub mod cluster;
 pub mod cost;
 pub mod fleet;
 mod model;
+pub mod pipelines;
 
 use std::collections::BTreeMap;
 
@@ -625,12 +626,7 @@ fn plan_cluster(s: &Spec, c: &spec::Cluster, policies: &[PolicySource]) -> Clust
             "minio-service.kubeflow:9000".into()
         }
     });
-    // TLS follows the store: AWS S3 speaks HTTPS; the in-cluster MinIO that KFP
-    // deploys serves plain HTTP on 9000; a custom endpoint says so by its scheme.
-    let secure = match &store.endpoint {
-        Some(e) => !e.starts_with("http://"),
-        None => s3,
-    };
+    let secure = pipelines::secure(s3);
     let credentials = store.credentials.as_ref().map(secret_ctx);
     let launcher_providers = {
         let creds = match &credentials {
@@ -665,21 +661,26 @@ fn plan_cluster(s: &Spec, c: &spec::Cluster, policies: &[PolicySource]) -> Clust
         env("OBJECTSTORECONFIG_SECURE", secure.to_string()),
         env("CACHEENABLED", s.pipelines.cache_enabled.to_string()),
     ];
-    let mut run_namespaces = vec!["kubeflow".to_string()];
-    run_namespaces.extend(
-        teams
-            .iter()
-            .filter(|t| t.profile)
-            .map(|t| t.namespace.clone()),
-    );
+    let region = store.region.clone().unwrap_or_else(|| "us-east-1".into());
+    let bucket = store.bucket.clone().unwrap_or_else(|| "mlpipeline".into());
     let pipelines = PipelinesCtx {
+        deploy_minio: !s3,
+        minio_delete_patches: if s3 {
+            pipelines::minio_delete_patches()
+        } else {
+            Vec::new()
+        },
+        argo_artifact_repository: pipelines::argo_artifact_repository(
+            &bucket, &endpoint, &region, secure,
+        ),
+        ui_env: pipelines::ui_env(&endpoint, &region, secure),
         launcher_providers,
         api_server_env,
-        run_namespaces,
+        run_namespaces: pipelines::run_namespaces(),
         enabled: s.pipelines.enabled,
         s3,
-        bucket: store.bucket.clone().unwrap_or_else(|| "mlpipeline".into()),
-        region: store.region.clone().unwrap_or_else(|| "us-east-1".into()),
+        bucket,
+        region,
         endpoint,
         secure,
         pipeline_root,

@@ -377,8 +377,16 @@ pub struct PipelinesCtx {
     pub launcher_providers: String,
     /// Environment of the KFP API server container for the object store.
     pub api_server_env: Vec<EnvVar>,
-    /// Namespaces where pipeline runs execute (kubeflow, plus Profile namespaces).
+    /// Namespaces where pipeline runs execute (single-user KFP: `kubeflow`).
     pub run_namespaces: Vec<String>,
+    /// Whether KFP's in-cluster MinIO is deployed (not with S3).
+    pub deploy_minio: bool,
+    /// Kustomize patches deleting the upstream MinIO objects (S3 only).
+    pub minio_delete_patches: Vec<serde_json::Value>,
+    /// Argo's artifact repository (YAML text) when the store is S3.
+    pub argo_artifact_repository: String,
+    /// The KFP UI server's `AWS_*` environment for an S3 store.
+    pub ui_env: Vec<serde_json::Value>,
 }
 
 #[derive(Clone, Debug, Serialize)]

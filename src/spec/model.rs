@@ -538,7 +538,8 @@ pub struct Team {
     /// GPU node pools the team's workloads may use; empty means all GPU pools.
     #[serde(default)]
     pub gpu_pools: Vec<String>,
-    /// Create a Kubeflow Profile (multi-user Kubeflow) instead of a plain Namespace.
+    /// Create a Kubeflow Profile instead of a plain Namespace. Kubeflow Pipelines is
+    /// single-user: pipeline runs execute in `kubeflow`, not in Profile namespaces.
     #[serde(default)]
     pub profile: bool,
 }
