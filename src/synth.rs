@@ -74,7 +74,7 @@ pub fn spec(size: Size) -> String {
     for t in 0..size.teams {
         let _ = write!(
             s,
-            "[[serving.models]]\nname = \"model-{t:04}\"\nteam = \"team-{t:04}\"\nformat = \"sklearn\"\nstorage_uri = \"s3://synth-models/team-{t:04}/v1\"\nscale_metric = \"cpu\"\nscale_target = 70\n\n"
+            "[[serving.models]]\nname = \"model-{t:04}\"\nteam = \"team-{t:04}\"\nformat = \"sklearn\"\nstorage_uri = \"s3://synth-models/team-{t:04}/v1\"\nstorage = {{ public = true }}\nscale_metric = \"cpu\"\nscale_target = 70\n\n"
         );
     }
     for t in (0..size.teams).step_by(5) {

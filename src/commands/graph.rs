@@ -163,8 +163,9 @@ pub fn mermaid(plan: &PlatformPlan, present: &[(String, Vec<String>)]) -> String
         }
         for m in &c.serving.models {
             let canary = m
-                .canary_percent
-                .map(|p| format!(", canary {p}%"))
+                .canary
+                .as_ref()
+                .map(|c| format!(", canary {}%", c.percent))
                 .unwrap_or_default();
             let _ = writeln!(
                 s,

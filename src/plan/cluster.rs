@@ -330,6 +330,7 @@ pub fn cluster_ctx(s: &Spec, c: &spec::Cluster) -> ClusterCtx {
         value: format!("{}=control-plane", super::POOL_LABEL),
     });
     ClusterCtx {
+        workload_identity: super::serving::wants_workload_identity(s, c),
         name: c.name.clone(),
         environment: c.environment.clone(),
         provider: c.provider.as_str().into(),

@@ -9,6 +9,7 @@ pub mod cost;
 pub mod fleet;
 mod model;
 pub mod pipelines;
+pub mod serving;
 
 use std::collections::BTreeMap;
 
@@ -461,21 +462,14 @@ fn plan_cluster(s: &Spec, c: &spec::Cluster, policies: &[PolicySource]) -> Clust
         .filter(|m| in_cluster(&m.clusters, &c.name) && team_names.contains(&m.team.as_str()))
         .map(|m| {
             let mode = m.deployment_mode.unwrap_or(s.serving.deployment_mode);
-            let canary = m
-                .canary
-                .as_ref()
-                .filter(|_| mode == DeploymentMode::Knative);
-            ModelCtx {
+            let mut ctx = ModelCtx {
                 name: m.name.clone(),
                 namespace: m.team.clone(),
                 team: m.team.clone(),
                 format: m.format.clone(),
                 runtime: m.runtime.clone(),
-                storage_uri: canary
-                    .map(|c| c.storage_uri.clone())
-                    .unwrap_or_else(|| m.storage_uri.clone()),
-                stable_storage_uri: m.storage_uri.clone(),
-                canary_percent: canary.map(|c| c.percent),
+                storage_uri: m.storage_uri.clone(),
+                canary: None,
                 service_account: m.service_account.clone(),
                 min_replicas: m.min_replicas,
                 max_replicas: m.max_replicas,
@@ -486,8 +480,14 @@ fn plan_cluster(s: &Spec, c: &spec::Cluster, policies: &[PolicySource]) -> Clust
                 cpu: m.cpu.0.clone(),
                 memory: m.memory.0.clone(),
                 placement: placement(m.node_pool.as_ref(), m.gpus),
-                host: format!("{}.{}.{}", m.name, m.team, s.platform.domain),
-            }
+                host: String::new(),
+                pod_labels: BTreeMap::new(),
+                args: Vec::new(),
+                env: Vec::new(),
+                egress: Vec::new(),
+            };
+            serving::fill(&mut ctx, m, s, c.provider);
+            ctx
         })
         .collect();
     let runtimes_used: Vec<(String, String)> = {
@@ -591,18 +591,15 @@ fn plan_cluster(s: &Spec, c: &spec::Cluster, policies: &[PolicySource]) -> Clust
         })
         .collect();
 
-    // Service accounts models run as, per team namespace.
+    // Service accounts models run as, per team namespace, with their storage identity.
     let mut teams = teams;
-    for t in &mut teams {
-        let mut sas: Vec<String> = models
-            .iter()
-            .filter(|m| m.namespace == t.namespace)
-            .filter_map(|m| m.service_account.clone())
-            .collect();
-        sas.sort();
-        sas.dedup();
-        t.service_accounts = sas;
-    }
+    let served: Vec<&spec::Model> = s
+        .serving
+        .models
+        .iter()
+        .filter(|m| in_cluster(&m.clusters, &c.name) && team_names.contains(&m.team.as_str()))
+        .collect();
+    let model_secrets = serving::accounts(c.provider, &served, &mut teams);
 
     let store = &s.pipelines.artifact_store;
     let s3 = store.kind == spec::ArtifactStoreKind::S3;
@@ -695,6 +692,7 @@ fn plan_cluster(s: &Spec, c: &spec::Cluster, policies: &[PolicySource]) -> Clust
         knative: any_knative,
         models,
         runtimes: serving_runtimes,
+        secrets: model_secrets,
     };
 
     // Profile namespaces are created by the profile controller, which does not

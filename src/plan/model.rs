@@ -62,6 +62,10 @@ pub struct ClusterCtx {
     /// GPU nodes come with the NVIDIA driver (EKS GPU AMIs, AKS GPU pools): the GPU
     /// operator must not run its driver container there.
     pub gpu_driver_preinstalled: bool,
+    /// Some workload maps a service account to a cloud identity: the managed
+    /// control plane turns on what workload identity needs (EKS's OIDC
+    /// provider, GKE's workload pool, AKS's OIDC issuer and webhook).
+    pub workload_identity: bool,
 }
 
 /// A `name`/`value` pair of kubeadm's v1beta2 `extraArgs` lists.
@@ -246,7 +250,18 @@ pub struct TeamCtx {
     pub gpu_borrowing_limit: Option<u32>,
     pub local_queue: String,
     pub cluster_queue: String,
-    pub service_accounts: Vec<String>,
+    /// Service accounts the team's models run as, with their storage identity.
+    pub service_accounts: Vec<ServiceAccountCtx>,
+}
+
+/// A model service account: its cloud identity annotations (IRSA, GKE or
+/// Azure Workload Identity, KServe's S3 settings) and the credential Secrets
+/// KServe's storage initializer reads through it.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ServiceAccountCtx {
+    pub name: String,
+    pub annotations: BTreeMap<String, String>,
+    pub secrets: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -263,10 +278,10 @@ pub struct ModelCtx {
     pub team: String,
     pub format: String,
     pub runtime: Option<String>,
-    /// The URI the InferenceService points at (the canary's when one is rolling out).
+    /// The stable model version.
     pub storage_uri: String,
-    pub stable_storage_uri: String,
-    pub canary_percent: Option<i64>,
+    /// A canary rollout: two InferenceServices and a Splitter InferenceGraph.
+    pub canary: Option<CanaryCtx>,
     pub service_account: Option<String>,
     pub min_replicas: u32,
     pub max_replicas: u32,
@@ -278,7 +293,44 @@ pub struct ModelCtx {
     pub cpu: String,
     pub memory: String,
     pub placement: Placement,
+    /// The external host, KServe's default domain template `<name>-<namespace>.<domain>`.
     pub host: String,
+    /// Labels of the predictor pods (Azure Workload Identity's opt-in).
+    pub pod_labels: BTreeMap<String, String>,
+    pub args: Vec<String>,
+    pub env: Vec<EnvVar>,
+    /// Egress the storage identity needs beyond the team's policy (metadata endpoints).
+    pub egress: Vec<EgressCtx>,
+}
+
+/// Canary traffic split: the stable and canary InferenceServices behind an
+/// InferenceGraph named after the model, whose Splitter sends `percent` of
+/// the requests to the canary.
+#[derive(Clone, Debug, Serialize)]
+pub struct CanaryCtx {
+    pub stable_name: String,
+    pub canary_name: String,
+    pub storage_uri: String,
+    pub percent: i64,
+    pub stable_percent: i64,
+}
+
+/// One address and port a model's pods may reach (a /32 and one port).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct EgressCtx {
+    pub cidr: String,
+    pub port: u16,
+}
+
+/// A credential Secret of a model, filled by an ExternalSecret.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct ModelSecretCtx {
+    pub name: String,
+    pub namespace: String,
+    pub store: String,
+    pub key: String,
+    /// Annotations of the produced Secret (KServe's `serving.kserve.io/s3-*`).
+    pub annotations: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -299,6 +351,8 @@ pub struct ServingCtx {
     pub knative: bool,
     pub models: Vec<ModelCtx>,
     pub runtimes: Vec<ServingRuntimeCtx>,
+    /// Storage and Hugging Face credentials of the models.
+    pub secrets: Vec<ModelSecretCtx>,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -1012,6 +1012,64 @@ pub struct Model {
     /// Canary rollout of a new model version.
     #[serde(default)]
     pub canary: Option<Canary>,
+    /// How the storage initializer authenticates to `storage_uri` (and the
+    /// canary's): a cloud identity of the model's service account, the node's
+    /// identity, or S3 access keys. Without it, only public buckets download.
+    #[serde(default)]
+    pub storage: Option<ModelStorage>,
+    /// Hugging Face token for gated `hf://` models: a Secret holding `HF_TOKEN`
+    /// (filled by an ExternalSecret from a declared store, whose remote secret
+    /// holds an `HF_TOKEN` property), attached to the model's service account
+    /// so the storage initializer downloads with it.
+    #[serde(default)]
+    pub hf_token: Option<SecretRef>,
+    /// Extra arguments of the model server, appended to the runtime's
+    /// (e.g. vLLM's `--max-model-len=8192`, `--tensor-parallel-size=2`).
+    #[serde(default)]
+    pub args: Vec<String>,
+    /// Environment variables of the model server (names are C identifiers).
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+}
+
+/// Credentials of a model's storage, per the cluster's provider: `identity` on
+/// EKS (IRSA role ARN), GKE (Google service account email, Workload Identity)
+/// or AKS (managed identity client ID, Azure Workload Identity);
+/// `node_identity` on self-managed AWS or GCP clusters (the node's instance
+/// profile or service account through the metadata endpoint); `credentials`
+/// (a Secret of keys) anywhere.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ModelStorage {
+    /// Cloud identity the model's service account maps to: an IAM role ARN
+    /// (`eks`), a Google service account email (`gke`) or a managed
+    /// identity's client ID (`aks`). Needs `service_account`.
+    #[serde(default)]
+    pub identity: Option<String>,
+    /// Use the node's cloud identity: opens egress from this model's pods to
+    /// the instance metadata endpoint (169.254.169.254:80) only (`aws`, `eks`,
+    /// `gcp`).
+    #[serde(default)]
+    pub node_identity: bool,
+    /// Keys, in a Secret filled from a declared store (the remote secret's
+    /// properties become its keys) and attached to the model's service account,
+    /// where KServe's storage initializer finds it: `AWS_ACCESS_KEY_ID` and
+    /// `AWS_SECRET_ACCESS_KEY` for `s3://` (with KServe's
+    /// `serving.kserve.io/s3-*` annotations from `endpoint` and `region`),
+    /// `gcloud-application-credentials.json` for `gs://`, `AZURE_CLIENT_ID`,
+    /// `AZURE_CLIENT_SECRET` and `AZURE_TENANT_ID` (or
+    /// `AZURE_STORAGE_ACCESS_KEY`) for Azure Blob. Needs `service_account`.
+    #[serde(default)]
+    pub credentials: Option<SecretRef>,
+    /// S3 endpoint of an S3-compatible store, `host[:port]` (default: AWS S3).
+    #[serde(default)]
+    pub endpoint: Option<String>,
+    /// S3 region of the bucket.
+    #[serde(default)]
+    pub region: Option<String>,
+    /// The bucket is public: no credentials needed.
+    #[serde(default)]
+    pub public: bool,
 }
 
 fn default_max_replicas() -> u32 {
@@ -1048,7 +1106,11 @@ fn default_model_memory() -> Quantity {
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Canary {
-    /// Share of traffic (0..=100) sent to the latest revision.
+    /// Share of traffic (0..=100) sent to the new version. The stable
+    /// (`storage_uri`) and new versions run as `<model>-stable` and
+    /// `<model>-canary`, behind an InferenceGraph named after the model whose
+    /// Splitter sends each predict request to one of them at these weights
+    /// (in either deployment mode, on a fresh cluster too).
     pub percent: i64,
     /// The new model version.
     pub storage_uri: String,

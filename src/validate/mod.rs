@@ -7,6 +7,7 @@ pub mod injection;
 pub mod names;
 pub mod rules;
 pub mod secrets;
+pub mod serving;
 pub mod stores;
 pub mod structural;
 
@@ -217,6 +218,7 @@ fn run_rules(spec: &Spec, scope: Scope<'_>) -> Vec<rules::Finding> {
     };
     out.extend(clusters::check_where(spec, &in_view));
     out.extend(stores::check(spec));
+    out.extend(serving::check_where(spec, &in_view));
     out
 }
 

@@ -711,7 +711,7 @@ impl<'a> Rules<'a> {
         }
     }
 
-    // E107 / E108 / E123 / E125 / E132: serving semantics of KServe.
+    // E107 / E123 / E125 / E132: serving semantics of KServe.
     fn serving(&mut self) {
         let s = self.spec;
         for (i, m) in s.serving.models.iter().enumerate() {
@@ -728,13 +728,6 @@ impl<'a> Rules<'a> {
                         )
                         .with_hint("the share of traffic for the new version, e.g. 10"),
                         path!["serving", "models", i, "canary", "percent"],
-                    );
-                }
-                if mode == DeploymentMode::Standard {
-                    self.push(
-                        Diagnostic::error("E108", format!("model \"{}\" declares a canary, but KServe ignores canaryTrafficPercent in the standard (RawDeployment) mode", m.name))
-                            .with_hint("set `deployment_mode = \"knative\"` on the model, or remove the canary"),
-                        path!["serving", "models", i, "canary"],
                     );
                 }
                 check_uri(
