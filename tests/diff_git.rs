@@ -18,6 +18,7 @@ format = "xgboost"
 runtime = "kserve-xgbserver"
 storage_uri = "s3://acme-ml-models/recsys/fraud-scorer/v1"
 service_account = "recsys-models"
+storage = { public = true }
 min_replicas = 1
 max_replicas = 4
 scale_metric = "cpu"

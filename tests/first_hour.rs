@@ -73,7 +73,7 @@ fn a_model_with_only_its_required_keys_validates_in_either_mode() {
     append(
         dir.path(),
         "ml-platform.toml",
-        "\n[[serving.models]]\nname = \"minimal\"\nteam = \"recsys\"\nformat = \"sklearn\"\nstorage_uri = \"s3://acme-ml-models/recsys/minimal/v1\"\n\n[[serving.models]]\nname = \"minimal-knative\"\nteam = \"recsys\"\nformat = \"sklearn\"\nstorage_uri = \"s3://acme-ml-models/recsys/minimal/v1\"\ndeployment_mode = \"knative\"\n",
+        "\n[[serving.models]]\nname = \"minimal\"\nteam = \"recsys\"\nformat = \"sklearn\"\nstorage_uri = \"pvc://models/recsys/minimal/v1\"\n\n[[serving.models]]\nname = \"minimal-knative\"\nteam = \"recsys\"\nformat = \"sklearn\"\nstorage_uri = \"pvc://models/recsys/minimal/v1\"\ndeployment_mode = \"knative\"\n",
     );
     let (code, findings) = validate_json(dir.path(), &[]);
     assert_eq!(code, 0, "{findings:?}");
@@ -156,7 +156,7 @@ max = 0.1
 name = "m"
 team = "a"
 format = "sklearn"
-storage_uri = "s3://b/m"
+storage_uri = "pvc://models/m"
 "#;
     for extra in ["", "\n[serving]\ndeployment_mode = \"knative\"\n"] {
         let dir = tempfile::tempdir().unwrap();

@@ -106,6 +106,8 @@ name = "ranker"
 team = "research"
 format = "sklearn"
 storage_uri = "gs://nova-models/ranker/v1"
+# Public buckets: no credentials on any of the three providers.
+storage = { public = true }
 "#;
 
 /// Development has no GPU: the team's GPU quota is zero there.

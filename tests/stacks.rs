@@ -108,12 +108,13 @@ fn knative_serving_has_its_namespace_in_the_mesh_and_accepts_gpu_placement() {
     ] {
         assert_eq!(features[f], "enabled", "{f}");
     }
-    // The Knative-mode model really uses what the features allow.
+    // The Knative-mode model really uses what the features allow (its stable
+    // version, next to its canary).
     let isvc = find(
         &objs,
         "clusters/prod-usw2",
         "InferenceService",
-        "image-classifier",
+        "image-classifier-stable",
     );
     assert!(!isvc["spec"]["predictor"]["tolerations"].is_null());
 }

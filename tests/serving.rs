@@ -1,0 +1,518 @@
+//! Serving that works once synced (issue 16, serving part two), through the
+//! real binary: a canary that splits traffic from Git alone in both deployment
+//! modes, storage identities per provider with no wider egress than they need,
+//! gated Hugging Face models and model server settings.
+
+mod support;
+
+use std::path::Path;
+
+use serde_json::Value;
+use support::*;
+
+fn compile(dir: &Path) -> Vec<Value> {
+    let out = dir.join("out");
+    let o = mlpc(dir, &["compile", "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let mut objs = Vec::new();
+    for (rel, bytes) in read_tree(&out) {
+        if rel.ends_with(".yaml") && !rel.ends_with("kustomization.yaml") {
+            let text = String::from_utf8(bytes).unwrap();
+            let mut o: Value = serde_saphyr::from_str(&text).unwrap();
+            o["_path"] = Value::from(rel);
+            objs.push(o);
+        }
+    }
+    objs
+}
+
+fn find<'a>(objs: &'a [Value], path_part: &str, kind: &str, name: &str) -> &'a Value {
+    objs.iter()
+        .find(|o| {
+            o["kind"] == kind
+                && o["metadata"]["name"] == name
+                && o["_path"].as_str().unwrap_or_default().contains(path_part)
+        })
+        .unwrap_or_else(|| panic!("no {kind} {name} under {path_part}"))
+}
+
+fn all<'a>(objs: &'a [Value], path_part: &str, kind: &str) -> Vec<&'a Value> {
+    objs.iter()
+        .filter(|o| {
+            o["kind"] == kind && o["_path"].as_str().unwrap_or_default().contains(path_part)
+        })
+        .collect()
+}
+
+/// `validate --format json` as `CODE message` lines.
+fn findings(dir: &Path) -> Vec<(String, String)> {
+    let o = mlpc(dir, &["validate", "--format", "json"]);
+    let v: Value = serde_json::from_slice(&o.stdout).expect("json output");
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["message"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn edit(dir: &Path, from: &str, to: &str) {
+    let spec = dir.join("ml-platform.toml");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    assert!(text.contains(from), "{from}");
+    std::fs::write(&spec, text.replacen(from, to, 1)).unwrap();
+}
+
+fn append(dir: &Path, more: &str) {
+    let spec = dir.join("ml-platform.toml");
+    let mut text = std::fs::read_to_string(&spec).unwrap();
+    text.push_str(more);
+    std::fs::write(&spec, text).unwrap();
+}
+
+/// The example's canary (Knative mode): both versions are in Git, and the
+/// split is an InferenceGraph's, not `canaryTrafficPercent`, which a fresh
+/// cluster (no previously rolled-out revision) turns into 100% canary.
+#[test]
+fn a_canary_splits_stable_and_new_versions_from_git_alone() {
+    let objs = compile(example_copy().path());
+    for isvc in all(&objs, "clusters/prod-usw2", "InferenceService") {
+        assert!(
+            isvc["spec"]["predictor"]["canaryTrafficPercent"].is_null(),
+            "{isvc}"
+        );
+    }
+    let stable = find(
+        &objs,
+        "clusters/prod-usw2",
+        "InferenceService",
+        "image-classifier-stable",
+    );
+    let canary = find(
+        &objs,
+        "clusters/prod-usw2",
+        "InferenceService",
+        "image-classifier-canary",
+    );
+    assert_eq!(
+        stable["spec"]["predictor"]["model"]["storageUri"],
+        "s3://acme-ml-models/vision/image-classifier/v7"
+    );
+    assert_eq!(
+        canary["spec"]["predictor"]["model"]["storageUri"],
+        "s3://acme-ml-models/vision/image-classifier/v8"
+    );
+    let graph = find(
+        &objs,
+        "clusters/prod-usw2",
+        "InferenceGraph",
+        "image-classifier",
+    );
+    assert_eq!(graph["apiVersion"], "serving.kserve.io/v1alpha1");
+    assert_eq!(
+        graph["metadata"]["annotations"]["serving.kserve.io/deploymentMode"],
+        "Knative"
+    );
+    let root = &graph["spec"]["nodes"]["root"];
+    assert_eq!(root["routerType"], "Splitter");
+    let steps: Vec<(String, i64)> = root["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["serviceName"].as_str().unwrap().to_string(),
+                s["weight"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("image-classifier-stable".to_string(), 90),
+            ("image-classifier-canary".to_string(), 10)
+        ]
+    );
+    // The graph (a Knative Service) answers on the host KServe gives models.
+    let ks = find(
+        &objs,
+        "clusters/prod-usw2",
+        "KnativeServing",
+        "knative-serving",
+    );
+    assert_eq!(
+        ks["spec"]["config"]["network"]["domain-template"],
+        "{{.Name}}-{{.Namespace}}.{{.Domain}}"
+    );
+}
+
+/// The standard mode splits too (it used to be refused, E108): the graph is a
+/// Deployment + Service, so mlpc routes the model's host to it.
+#[test]
+fn a_canary_in_the_standard_mode_is_split_and_routed() {
+    let dir = example_copy();
+    edit(
+        dir.path(),
+        "deployment_mode = \"knative\"\nmin_replicas = 1\nmax_replicas = 6\nscale_metric = \"concurrency\"\nscale_target = 8",
+        "deployment_mode = \"standard\"\nmin_replicas = 1\nmax_replicas = 6\nscale_metric = \"cpu\"\nscale_target = 70",
+    );
+    let objs = compile(dir.path());
+    let graph = find(
+        &objs,
+        "clusters/stg-use1",
+        "InferenceGraph",
+        "image-classifier",
+    );
+    assert_eq!(
+        graph["metadata"]["annotations"]["serving.kserve.io/deploymentMode"],
+        "Standard"
+    );
+    assert_eq!(graph["spec"]["nodes"]["root"]["steps"][1]["weight"], 10);
+    let ing = find(&objs, "clusters/stg-use1", "Ingress", "image-classifier");
+    assert_eq!(ing["spec"]["ingressClassName"], "istio");
+    let rule = &ing["spec"]["rules"][0];
+    assert_eq!(rule["host"], "image-classifier-vision.ml.acme.example");
+    let backend = &rule["http"]["paths"][0]["backend"]["service"];
+    assert_eq!(backend["name"], "image-classifier");
+    assert_eq!(backend["port"]["number"], 80);
+}
+
+/// The graph calls each version's v1/v2 predict endpoint: a runtime that
+/// speaks neither cannot be split (E200); a canary of the same URI is a
+/// mistake (E202); generative endpoints are not split (W201).
+#[test]
+fn a_canary_is_accepted_only_where_the_graph_can_split_it() {
+    let dir = example_copy();
+    edit(
+        dir.path(),
+        "canary = { percent = 10, storage_uri = \"s3://acme-ml-models/vision/image-classifier/v8\" }",
+        "canary = { percent = 10, storage_uri = \"s3://acme-ml-models/vision/image-classifier/v7\" }",
+    );
+    edit(
+        dir.path(),
+        "runtime = \"kserve-torchserve\"",
+        "runtime = \"grpc-only\"",
+    );
+    edit(
+        dir.path(),
+        "storage_uri = \"hf://meta-llama/Llama-3.1-8B-Instruct\"",
+        "storage_uri = \"hf://meta-llama/Llama-3.1-8B-Instruct\"\ncanary = { percent = 5, storage_uri = \"hf://meta-llama/Llama-3.2-3B-Instruct\" }",
+    );
+    append(
+        dir.path(),
+        "\n[[serving.runtimes]]\nname = \"grpc-only\"\nmodel_formats = [\"pytorch\"]\nimage = \"kserve/custom:1.0.0\"\nprotocols = [\"grpc-v2\"]\n",
+    );
+    let f = findings(dir.path());
+    let codes: Vec<&str> = f.iter().map(|(c, _)| c.as_str()).collect();
+    assert!(codes.contains(&"E200"), "{f:?}");
+    assert!(codes.contains(&"E202"), "{f:?}");
+    assert!(codes.contains(&"W201"), "{f:?}");
+}
+
+/// A private bucket with nothing that authenticates the storage initializer
+/// on the cluster's provider is an error, naming the clusters and the ways
+/// that work there; an identity where no workload identity runs (self-managed
+/// AWS) is no way at all.
+#[test]
+fn a_private_bucket_without_a_storage_path_is_an_error() {
+    let dir = example_copy();
+    edit(
+        dir.path(),
+        "storage = { node_identity = true }",
+        "storage = { identity = \"arn:aws:iam::123456789012:role/recsys-models\" }",
+    );
+    let f = findings(dir.path());
+    let e203: Vec<&String> = f
+        .iter()
+        .filter(|(c, _)| c == "E203")
+        .map(|(_, m)| m)
+        .collect();
+    // One finding per environment's view, each naming its cluster.
+    assert_eq!(e203.len(), 2, "{f:?}");
+    assert!(e203.iter().all(|m| m.contains("recs-ranker")), "{e203:?}");
+    for c in ["prod-usw2", "stg-use1"] {
+        assert!(e203.iter().any(|m| m.contains(c)), "{c}: {e203:?}");
+    }
+    // The example as shipped has a path for every private bucket.
+    assert!(findings(example_copy().path()).is_empty());
+}
+
+/// Node identity opens exactly the metadata endpoint, for exactly the
+/// model's pods.
+#[test]
+fn node_identity_opens_only_the_metadata_endpoint_for_the_model() {
+    let objs = compile(example_copy().path());
+    let np = find(
+        &objs,
+        "clusters/prod-usw2",
+        "NetworkPolicy",
+        "recs-ranker-storage-identity",
+    );
+    assert_eq!(np["metadata"]["namespace"], "recsys");
+    assert_eq!(
+        np["spec"]["podSelector"]["matchExpressions"][0],
+        serde_json::json!({"key": "serving.kserve.io/inferenceservice", "operator": "In", "values": ["recs-ranker"]})
+    );
+    assert_eq!(np["spec"]["policyTypes"], serde_json::json!(["Egress"]));
+    assert_eq!(
+        np["spec"]["egress"],
+        serde_json::json!([{"to": [{"ipBlock": {"cidr": "169.254.169.254/32"}}], "ports": [{"port": 80, "protocol": "TCP"}]}])
+    );
+    // Models with keys or no cloud bucket get no such opening.
+    assert_eq!(
+        all(&objs, "clusters/prod-usw2", "NetworkPolicy")
+            .iter()
+            .filter(|p| p["metadata"]["name"]
+                .as_str()
+                .unwrap()
+                .ends_with("-storage-identity"))
+            .count(),
+        1
+    );
+}
+
+/// S3 keys: an ExternalSecret from the declared store fills a Secret with
+/// KServe's S3 annotations; the model's service account lists it, which is
+/// where KServe's storage initializer looks.
+#[test]
+fn s3_keys_reach_the_storage_initializer_through_the_service_account() {
+    let objs = compile(example_copy().path());
+    let sa = find(
+        &objs,
+        "clusters/prod-usw2",
+        "ServiceAccount",
+        "vision-models",
+    );
+    assert_eq!(
+        sa["secrets"],
+        serde_json::json!([{"name": "vision-models-s3"}])
+    );
+    let es = find(
+        &objs,
+        "clusters/prod-usw2",
+        "ExternalSecret",
+        "vision-models-s3",
+    );
+    assert_eq!(es["metadata"]["namespace"], "vision");
+    assert_eq!(es["spec"]["secretStoreRef"]["name"], "aws-secrets-manager");
+    assert_eq!(
+        es["spec"]["target"]["template"]["metadata"]["annotations"]["serving.kserve.io/s3-region"],
+        "us-east-1"
+    );
+    assert_eq!(
+        es["spec"]["dataFrom"][0]["extract"]["key"],
+        "ml-platform/vision-models-s3"
+    );
+}
+
+/// Workload identity per managed provider: the service-account annotation
+/// of the provider, what the control plane needs to honour it, the pod label
+/// Azure's webhook wants, and the GKE metadata server's egress.
+#[test]
+fn workload_identity_follows_each_managed_provider() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        repo().join("tests/specs/providers/ml-platform.toml"),
+        dir.path().join("ml-platform.toml"),
+    )
+    .unwrap();
+    append(
+        dir.path(),
+        r#"
+[[serving.models]]
+name = "on-eks"
+team = "ml"
+clusters = ["eks-1"]
+format = "sklearn"
+storage_uri = "s3://prov-models/a"
+service_account = "eks-models"
+storage = { identity = "arn:aws:iam::123456789012:role/models", region = "us-west-2" }
+
+[[serving.models]]
+name = "on-gke"
+team = "ml"
+clusters = ["gke-1"]
+format = "sklearn"
+storage_uri = "gs://prov-models/a"
+service_account = "gke-models"
+storage = { identity = "models@prov-ml-prod.iam.gserviceaccount.com" }
+
+[[serving.models]]
+name = "on-aks"
+team = "ml"
+clusters = ["aks-1"]
+format = "sklearn"
+storage_uri = "https://provmodels.blob.core.windows.net/models/a"
+service_account = "aks-models"
+storage = { identity = "0a1b2c3d-0000-1111-2222-333344445555" }
+"#,
+    );
+    let objs = compile(dir.path());
+    let sa = find(&objs, "clusters/eks-1", "ServiceAccount", "eks-models");
+    assert_eq!(
+        sa["metadata"]["annotations"]["eks.amazonaws.com/role-arn"],
+        "arn:aws:iam::123456789012:role/models"
+    );
+    assert_eq!(
+        sa["metadata"]["annotations"]["serving.kserve.io/s3-region"],
+        "us-west-2"
+    );
+    let cp = all(&objs, "management/eks-1", "AWSManagedControlPlane");
+    assert_eq!(cp[0]["spec"]["associateOIDCProvider"], true);
+
+    let sa = find(&objs, "clusters/gke-1", "ServiceAccount", "gke-models");
+    assert_eq!(
+        sa["metadata"]["annotations"]["iam.gke.io/gcp-service-account"],
+        "models@prov-ml-prod.iam.gserviceaccount.com"
+    );
+    let cp = all(&objs, "management/gke-1", "GCPManagedControlPlane");
+    assert_eq!(
+        cp[0]["spec"]["workloadIdentityConfig"]["workloadPool"],
+        "prov-ml-prod.svc.id.goog"
+    );
+    let np = find(
+        &objs,
+        "clusters/gke-1",
+        "NetworkPolicy",
+        "on-gke-storage-identity",
+    );
+    let cidrs: Vec<(&str, i64)> = np["spec"]["egress"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["to"][0]["ipBlock"]["cidr"].as_str().unwrap(),
+                e["ports"][0]["port"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        cidrs,
+        [("169.254.169.252/32", 988), ("169.254.169.254/32", 80)]
+    );
+
+    let sa = find(&objs, "clusters/aks-1", "ServiceAccount", "aks-models");
+    assert_eq!(
+        sa["metadata"]["annotations"]["azure.workload.identity/client-id"],
+        "0a1b2c3d-0000-1111-2222-333344445555"
+    );
+    let isvc = find(&objs, "clusters/aks-1", "InferenceService", "on-aks");
+    assert_eq!(
+        isvc["spec"]["predictor"]["labels"]["azure.workload.identity/use"],
+        "true"
+    );
+    let cp = all(&objs, "management/aks-1", "AzureManagedControlPlane");
+    assert_eq!(cp[0]["spec"]["oidcIssuerProfile"]["enabled"], true);
+    assert_eq!(
+        cp[0]["spec"]["securityProfile"]["workloadIdentity"]["enabled"],
+        true
+    );
+    // No metadata opening where the token exchange runs over HTTPS.
+    for c in ["eks-1", "aks-1"] {
+        assert!(
+            all(&objs, &format!("clusters/{c}"), "NetworkPolicy")
+                .iter()
+                .all(|p| !p["metadata"]["name"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("-storage-identity")),
+            "{c}"
+        );
+    }
+}
+
+/// A gated Hugging Face model downloads with a token from a declared store,
+/// and the model server gets its arguments.
+#[test]
+fn gated_hf_models_get_a_token_and_the_server_its_args() {
+    let objs = compile(example_copy().path());
+    let sa = find(&objs, "clusters/prod-usw2", "ServiceAccount", "nlp-models");
+    assert_eq!(sa["secrets"], serde_json::json!([{"name": "hf-token"}]));
+    let es = find(&objs, "clusters/prod-usw2", "ExternalSecret", "hf-token");
+    assert_eq!(es["metadata"]["namespace"], "nlp");
+    assert_eq!(es["spec"]["secretStoreRef"]["name"], "aws-secrets-manager");
+    let isvc = find(
+        &objs,
+        "clusters/prod-usw2",
+        "InferenceService",
+        "support-llm",
+    );
+    assert_eq!(
+        isvc["spec"]["predictor"]["model"]["args"],
+        serde_json::json!(["--max-model-len=8192"])
+    );
+}
+
+/// Env names must be names; an argument cannot carry a line break (E145); a YAML
+/// lookalike in an argument stays one string; identity needs a service
+/// account, shared accounts agree, and credential Secrets have a producer.
+#[test]
+fn model_settings_are_checked_and_cannot_inject_structure() {
+    let dir = example_copy();
+    edit(
+        dir.path(),
+        "args = [\"--max-model-len=8192\"]",
+        "args = [\"--max-model-len=8192\", \"x\\n---\\nkind: Secret\"]\nenv = { \"BAD-NAME\" = \"1\" }",
+    );
+    edit(
+        dir.path(),
+        "team = \"recsys\"\nformat",
+        "team = \"vision\"\nformat",
+    );
+    edit(
+        dir.path(),
+        "service_account = \"recsys-models\"\n",
+        "service_account = \"vision-models\"\n",
+    );
+    edit(
+        dir.path(),
+        "storage = { node_identity = true }",
+        "storage = { node_identity = true, identity = \"arn:aws:iam::123456789012:role/x\" }\nhf_token = { secret_name = \"hf\" }",
+    );
+    let f = findings(dir.path());
+    let codes: Vec<&str> = f.iter().map(|(c, _)| c.as_str()).collect();
+    // E145 refuses the line break in an argument.
+    for c in ["E145", "E205", "E206", "E207", "W209"] {
+        assert!(codes.contains(&c), "{c} in {f:?}");
+    }
+    let dir = example_copy();
+    edit(dir.path(), "service_account = \"recsys-models\"\n", "");
+    edit(
+        dir.path(),
+        "storage = { node_identity = true }",
+        "storage = { credentials = { secret_name = \"k\", external = { store = \"aws-secrets-manager\", key = \"k\" } } }",
+    );
+    let f = findings(dir.path());
+    assert!(f.iter().any(|(c, _)| c == "E204"), "{f:?}");
+
+    let dir = example_copy();
+    let hostile = "--chat-template={a: [b, c]} # not: a comment";
+    edit(
+        dir.path(),
+        "args = [\"--max-model-len=8192\"]",
+        &format!(
+            "args = [\"--max-model-len=8192\", {}]\nenv = {{ VLLM_LOGGING_LEVEL = \"- x: y\" }}",
+            serde_json::to_string(hostile).unwrap()
+        ),
+    );
+    let objs = compile(dir.path());
+    let model = &find(
+        &objs,
+        "clusters/prod-usw2",
+        "InferenceService",
+        "support-llm",
+    )["spec"]["predictor"]["model"];
+    assert_eq!(
+        model["args"],
+        serde_json::json!(["--max-model-len=8192", hostile])
+    );
+    assert_eq!(
+        model["env"],
+        serde_json::json!([{"name": "VLLM_LOGGING_LEVEL", "value": "- x: y"}])
+    );
+}
