@@ -371,7 +371,7 @@ storage = { identity = "0a1b2c3d-0000-1111-2222-333344445555" }
     );
     let cp = all(&objs, "management/gke-1", "GCPManagedControlPlane");
     assert_eq!(
-        cp[0]["spec"]["workloadIdentityConfig"]["workloadPool"],
+        cp[0]["spec"]["clusterSecurity"]["workloadIdentityConfig"]["workloadPool"],
         "prov-ml-prod.svc.id.goog"
     );
     let np = find(
