@@ -423,6 +423,306 @@ pub fn component_flags(
         .collect()
 }
 
+/// The Knative Operator release mlpc installs (only where some model uses Knative mode).
+pub const KNATIVE_OPERATOR_VERSION: &str = "v1.19.4";
+
+/// Without `spec.version`, a Knative Operator installs the newest Knative
+/// Serving it ships: per operator release, that Serving's queue-proxy image
+/// (`queue-sidecar-image` of `cmd/operator/kodata/knative-serving/<v>/2-serving-core.yaml`).
+pub const KNATIVE_QUEUE_IMAGES: &[(&str, &str, &str)] = &[(
+    "v1.19.4",
+    "1.19.6",
+    "gcr.io/knative-releases/knative.dev/serving/cmd/queue@sha256:f155665f3a5faad07ab4dbe7e010790383936e5864344ccca7f40bbb2fa0f30b",
+)];
+
+fn bare(version: &str) -> &str {
+    version.strip_prefix('v').unwrap_or(version)
+}
+
+fn with_v(version: &str) -> String {
+    format!("v{}", bare(version))
+}
+
+/// The Istio sidecar's resources (the istiod chart's `global.proxy.resources`):
+/// requests (cores, MiB) and limits (cores, GiB), counted by every team's
+/// ResourceQuota next to the workload.
+pub const ISTIO_PROXY_REQUESTS: (&str, &str) = ("100m", "128Mi");
+pub const ISTIO_PROXY_LIMITS: (f64, f64) = (2.0, 1.0);
+
+/// Istio's sidecar (and its `istio-init` / `istio-validation` init container):
+/// the released charts' `global.hub` and `global.proxy.image` at the chart's tag.
+pub fn istio_proxy_image(istio: &str) -> String {
+    format!("docker.io/istio/proxyv2:{}", bare(istio))
+}
+
+/// Knative's queue-proxy for a Knative Operator release, if mlpc knows it.
+pub fn knative_queue_image(operator: &str) -> Option<&'static str> {
+    KNATIVE_QUEUE_IMAGES
+        .iter()
+        .find(|(op, _, _)| bare(op) == bare(operator))
+        .map(|(_, _, image)| *image)
+}
+
+/// A Katib image (`suggestion-skopt`, `file-metrics-collector`, ...) of the
+/// `katib-standalone` install: on docker.io until 0.17, on ghcr.io since 0.18.
+pub fn katib_image(katib: &str, name: &str) -> String {
+    let ghcr = Version::parse(katib).is_some_and(|v| v.line() >= (0, 18));
+    if ghcr {
+        format!("ghcr.io/kubeflow/katib/{name}:{}", with_v(katib))
+    } else {
+        format!("docker.io/kubeflowkatib/{name}:{}", with_v(katib))
+    }
+}
+
+/// The suggestion service per Katib algorithm (`katib-config.yaml`'s `suggestions`).
+pub const KATIB_SUGGESTIONS: &[(&str, &str)] = &[
+    ("random", "suggestion-hyperopt"),
+    ("tpe", "suggestion-hyperopt"),
+    ("grid", "suggestion-optuna"),
+    ("hyperband", "suggestion-hyperband"),
+    ("bayesianoptimization", "suggestion-skopt"),
+    ("cmaes", "suggestion-goptuna"),
+    ("sobol", "suggestion-goptuna"),
+    ("multivariate-tpe", "suggestion-optuna"),
+    ("enas", "suggestion-enas"),
+    ("darts", "suggestion-darts"),
+    ("pbt", "suggestion-pbt"),
+];
+
+/// The metrics collector sidecar per collector kind (`metricsCollectors`).
+pub const KATIB_COLLECTORS: &[(&str, &str)] = &[
+    ("StdOut", "file-metrics-collector"),
+    ("File", "file-metrics-collector"),
+    ("TensorFlowEvent", "tfevent-metrics-collector"),
+];
+
+/// The ClusterServingRuntimes the KServe chart (0.14 to 0.16) installs, with
+/// their images: `kserve.servingruntime.*` of `charts/kserve-resources/values.yaml`
+/// (`*defaultVersion` is the chart's own version).
+pub fn kserve_runtime_image(kserve: &str, runtime: &str) -> Option<String> {
+    let own = |name: &str| format!("kserve/{name}:{}", with_v(kserve));
+    Some(match runtime {
+        "kserve-sklearnserver" => own("sklearnserver"),
+        "kserve-xgbserver" => own("xgbserver"),
+        "kserve-huggingfaceserver" => own("huggingfaceserver"),
+        "kserve-huggingfaceserver-multinode" => own("huggingfaceserver"),
+        "kserve-pmmlserver" => own("pmmlserver"),
+        "kserve-paddleserver" => own("paddleserver"),
+        "kserve-lgbserver" => own("lgbserver"),
+        "kserve-torchserve" => "pytorch/torchserve-kfs:0.9.0".into(),
+        "kserve-tensorflow-serving" => "tensorflow/serving:2.6.2".into(),
+        "kserve-mlserver" => "docker.io/seldonio/mlserver:1.5.0".into(),
+        "kserve-tritonserver" => "nvcr.io/nvidia/tritonserver:23.05-py3".into(),
+        _ => return None,
+    })
+}
+
+/// The runtime KServe picks for a model format when the model names none
+/// (the runtimes' `supportedModelFormats` with `autoSelect`, highest priority).
+pub fn kserve_runtime_for_format(format: &str) -> Option<&'static str> {
+    Some(match format {
+        "sklearn" => "kserve-sklearnserver",
+        "xgboost" => "kserve-xgbserver",
+        "huggingface" => "kserve-huggingfaceserver",
+        "pmml" => "kserve-pmmlserver",
+        "paddle" => "kserve-paddleserver",
+        "lightgbm" => "kserve-lgbserver",
+        "pytorch" => "kserve-torchserve",
+        "tensorflow" => "kserve-tensorflow-serving",
+        "onnx" | "triton" => "kserve-tritonserver",
+        _ => return None,
+    })
+}
+
+/// Every runtime name [`kserve_runtime_image`] knows.
+pub const KSERVE_RUNTIMES: &[&str] = &[
+    "kserve-sklearnserver",
+    "kserve-xgbserver",
+    "kserve-huggingfaceserver",
+    "kserve-pmmlserver",
+    "kserve-paddleserver",
+    "kserve-lgbserver",
+    "kserve-torchserve",
+    "kserve-tensorflow-serving",
+    "kserve-mlserver",
+    "kserve-tritonserver",
+];
+
+/// KServe's storage initializer (`kserve.storage.image`), an init container of
+/// every model pod whose storage URI is not `pvc://`.
+pub fn kserve_storage_initializer_image(kserve: &str) -> String {
+    format!("kserve/storage-initializer:{}", with_v(kserve))
+}
+
+/// What the components installed on a cluster put into its team namespaces.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PlatformUse<'a> {
+    pub mesh: bool,
+    pub serving: bool,
+    /// Some model runs in Knative mode (queue-proxy).
+    pub knative: bool,
+    pub tuning: bool,
+    pub knative_operator: &'a str,
+}
+
+/// The images the platform itself puts into team namespaces at the resolved
+/// versions (sidecars, init containers, controller-made pods): the one list
+/// the allowed-registries policy admits next to the spec's registries, and the
+/// one `mlpc check` injects. Sorted, without duplicates.
+pub fn platform_images(
+    versions: &BTreeMap<&'static str, String>,
+    used: PlatformUse,
+) -> Vec<String> {
+    let mut out = std::collections::BTreeSet::new();
+    let v = |k: &str| versions.get(k).cloned().unwrap_or_default();
+    if used.mesh {
+        out.insert(istio_proxy_image(&v("istio")));
+    }
+    if used.serving {
+        let kserve = v("kserve");
+        out.insert(kserve_storage_initializer_image(&kserve));
+        for r in KSERVE_RUNTIMES {
+            if let Some(i) = kserve_runtime_image(&kserve, r) {
+                out.insert(i);
+            }
+        }
+        if used.knative
+            && let Some(q) = knative_queue_image(used.knative_operator)
+        {
+            out.insert(q.to_string());
+        }
+    }
+    if used.tuning {
+        let katib = v("katib");
+        for (_, name) in KATIB_SUGGESTIONS.iter().chain(KATIB_COLLECTORS) {
+            out.insert(katib_image(&katib, name));
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// What the kubelet keeps of a node for itself: the kube-reserved CPU and
+/// memory of the managed offerings' published formula (GKE, AKS: a falling
+/// share of each core and GiB) plus the default hard eviction threshold
+/// (100Mi). Returns the allocatable (millicores, bytes) of a node with
+/// `cpu` cores and `memory_gib` GiB; a pod that asks more never schedules.
+pub fn node_allocatable(cpu: u64, memory_gib: u64) -> (u64, u64) {
+    let milli = cpu * 1000;
+    // 6% of the first core, 1% of the second, 0.5% of the next two, 0.25% above four.
+    let tiers_cpu: [(u64, f64); 4] = [
+        (1000, 0.06),
+        (1000, 0.01),
+        (2000, 0.005),
+        (u64::MAX, 0.0025),
+    ];
+    let mut left = milli;
+    let mut reserved_cpu = 0.0;
+    for (size, share) in tiers_cpu {
+        let part = left.min(size);
+        reserved_cpu += part as f64 * share;
+        left -= part;
+    }
+    const GI: f64 = 1024.0 * 1024.0 * 1024.0;
+    // 25% of the first 4 GiB, 20% of the next 4, 10% of the next 8, 6% of the
+    // next 112, 2% above 128.
+    let tiers_mem: [(u64, f64); 5] = [
+        (4, 0.25),
+        (4, 0.20),
+        (8, 0.10),
+        (112, 0.06),
+        (u64::MAX, 0.02),
+    ];
+    let mut left = memory_gib;
+    let mut reserved_mem = 0.0;
+    for (size, share) in tiers_mem {
+        let part = left.min(size);
+        reserved_mem += part as f64 * share * GI;
+        left -= part;
+    }
+    let eviction = 100.0 * 1024.0 * 1024.0;
+    let bytes = (memory_gib as f64 * GI - reserved_mem - eviction).max(0.0);
+    (
+        milli.saturating_sub(reserved_cpu.ceil() as u64),
+        bytes as u64,
+    )
+}
+
+/// Namespaces every cluster has before anything is synced.
+pub const BUILTIN_NAMESPACES: &[&str] =
+    &["default", "kube-system", "kube-public", "kube-node-lease"];
+
+/// ServiceAccounts the Kubeflow profile controller creates in each Profile's namespace.
+pub const PROFILE_SERVICE_ACCOUNTS: &[&str] = &["default-editor", "default-viewer"];
+
+/// What the management cluster already runs (README, "What you still
+/// provide"): Argo CD's ServiceAccounts in the namespace its Applications
+/// live in (`""` below), and External Secrets' in `external-secrets`.
+pub const MANAGEMENT_PROVIDED: &[(&str, &str, &str)] = &[
+    ("ServiceAccount", "", "argocd-application-controller"),
+    ("ServiceAccount", "", "argocd-applicationset-controller"),
+    ("ServiceAccount", "", "argocd-repo-server"),
+    ("ServiceAccount", "", "argocd-server"),
+    ("Namespace", "", "external-secrets"),
+    ("ServiceAccount", "external-secrets", "external-secrets"),
+];
+
+/// Something an upstream install creates that the tree may reference.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Made {
+    pub kind: &'static str,
+    /// Empty: the install's destination namespace (when `namespaced`).
+    pub namespace: String,
+    pub namespaced: bool,
+    pub name: String,
+}
+
+/// What an upstream install (an Argo CD Application of this chart or Git
+/// path, with these Helm values) creates, as far as mlpc's tree refers to it.
+pub fn upstream_products(chart_or_path: &str, values: &serde_json::Value) -> Vec<Made> {
+    let made = |kind, namespace: &str, namespaced, name: &str| Made {
+        kind,
+        namespace: namespace.to_string(),
+        namespaced,
+        name: name.to_string(),
+    };
+    let mut out = Vec::new();
+    match chart_or_path {
+        // katib-standalone and KFP's platform-agnostic env both carry Namespace/kubeflow.
+        p if p.contains("katib-standalone") || p.contains("env/platform-agnostic") => {
+            out.push(made("Namespace", "", false, "kubeflow"));
+        }
+        // Trainer's manager overlay carries Namespace/kubeflow-system.
+        p if p.contains("trainer") && p.contains("overlays/manager") => {
+            out.push(made("Namespace", "", false, "kubeflow-system"));
+        }
+        // The External Secrets chart's ServiceAccount (`serviceAccount.name`,
+        // else the release's full name, `external-secrets`).
+        "external-secrets" => {
+            let name = values
+                .pointer("/serviceAccount/name")
+                .and_then(serde_json::Value::as_str)
+                .filter(|n| !n.is_empty())
+                .unwrap_or("external-secrets");
+            out.push(made("ServiceAccount", "", true, name));
+        }
+        // The EBS CSI chart creates the StorageClasses listed in its values.
+        "aws-ebs-csi-driver" => {
+            for sc in values
+                .get("storageClasses")
+                .and_then(serde_json::Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if let Some(n) = sc.get("name").and_then(serde_json::Value::as_str) {
+                    out.push(made("StorageClass", "", false, n));
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -481,5 +781,41 @@ mod tests {
             );
             assert!(component_flags(K8sComponent::Kubelet, v, false).is_empty());
         }
+    }
+
+    #[test]
+    fn platform_images_follow_the_pinned_versions() {
+        let v = resolve(&Components::default(), &Components::default());
+        let used = PlatformUse {
+            mesh: true,
+            serving: true,
+            knative: true,
+            tuning: true,
+            knative_operator: KNATIVE_OPERATOR_VERSION,
+        };
+        let images = platform_images(&v, used);
+        assert!(images.contains(&"docker.io/istio/proxyv2:1.28.1".to_string()));
+        assert!(images.contains(&"kserve/storage-initializer:v0.16.0".to_string()));
+        assert!(images.contains(&"ghcr.io/kubeflow/katib/suggestion-skopt:v0.19.0".to_string()));
+        assert!(
+            images
+                .iter()
+                .any(|i| i.contains("serving/cmd/queue@sha256:"))
+        );
+        assert_eq!(
+            katib_image("v0.17.0", "file-metrics-collector"),
+            "docker.io/kubeflowkatib/file-metrics-collector:v0.17.0"
+        );
+        assert!(knative_queue_image(KNATIVE_OPERATOR_VERSION).is_some());
+    }
+
+    #[test]
+    fn allocatable_keeps_a_share_for_the_kubelet() {
+        let (cpu, mem) = node_allocatable(96, 1152);
+        assert!(cpu < 96_000 && cpu > 95_000, "{cpu}");
+        let gi = 1024u64.pow(3);
+        assert!(mem < 1152 * gi && mem > 1100 * gi, "{mem}");
+        let (cpu, _) = node_allocatable(4, 16);
+        assert_eq!(cpu, 4000 - 80);
     }
 }
