@@ -1,7 +1,9 @@
 package k8sallowedrepos
 
 # Every container image (containers, initContainers, ephemeralContainers) must
-# start with one of the prefixes in input.parameters.repos.
+# start with one of the prefixes in input.parameters.repos, or be exactly one of
+# input.parameters.images (the platform's own sidecars and controller-made pods,
+# pinned by mlpc at the installed versions).
 
 template_kinds := {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job"}
 
@@ -35,6 +37,12 @@ allowed_repos := object.get(input, ["parameters", "repos"], [])
 image_allowed(image) {
 	repo := allowed_repos[_]
 	startswith(image, repo)
+}
+
+exact_images := object.get(input, ["parameters", "images"], [])
+
+image_allowed(image) {
+	image == exact_images[_]
 }
 
 violation[{"msg": msg, "details": {"container": name, "image": image, "allowed_repos": allowed_repos}}] {

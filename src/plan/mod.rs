@@ -105,7 +105,7 @@ pub const PROFILES_REPO: &str = "https://github.com/kubeflow/manifests.git";
 pub const PROFILES_VERSION: &str = "v1.10.2";
 pub const PROFILES_PATH: &str = "applications/profiles/upstream/overlays/kubeflow";
 pub const KNATIVE_OPERATOR_REPO: &str = "https://knative.github.io/operator";
-pub const KNATIVE_OPERATOR_VERSION: &str = "v1.19.4";
+pub const KNATIVE_OPERATOR_VERSION: &str = catalog::KNATIVE_OPERATOR_VERSION;
 
 pub fn plan(v: &Validated, policies: &[PolicySource]) -> PlatformPlan {
     let names = v.cluster_names();
@@ -569,27 +569,47 @@ fn plan_cluster(s: &Spec, c: &spec::Cluster, policies: &[PolicySource]) -> Clust
         .collect();
 
     // Training runtimes.
-    let runtimes: Vec<TrainingRuntimeCtx> = s
-        .training
-        .runtimes
-        .iter()
-        .filter_map(|r| {
-            let p = pool(&r.node_pool)?;
-            let gpus = r
-                .gpus_per_node
-                .or(p.gpu.as_ref().map(|g| g.count))
-                .unwrap_or(0);
-            Some(TrainingRuntimeCtx {
-                name: r.name.clone(),
-                image: r.image.clone(),
-                num_nodes: r.num_nodes,
-                placement: placement(Some(&r.node_pool), gpus),
-                // Leave headroom for the kubelet and daemons: 90% of the node per pod.
-                cpu: format!("{}", (u64::from(p.cpu) * 9 / 10).max(1)),
-                memory: format!("{}Gi", (u64::from(p.memory_gib) * 9 / 10).max(1)),
+    let runtimes: Vec<TrainingRuntimeCtx> =
+        s.training
+            .runtimes
+            .iter()
+            .filter_map(|r| {
+                let p = pool(&r.node_pool)?;
+                let gpus = r
+                    .gpus_per_node
+                    .or(p.gpu.as_ref().map(|g| g.count))
+                    .unwrap_or(0);
+                // Leave headroom for the kubelet and daemons: 90% of the node per
+                // pod; and fit the ResourceQuota of every team that can run it,
+                // next to the Istio sidecar its namespace injects.
+                let mut cpu = (u64::from(p.cpu) * 9 / 10).max(1);
+                let mut memory = (u64::from(p.memory_gib) * 9 / 10).max(1);
+                let (proxy_cpu, proxy_gib) = catalog::ISTIO_PROXY_LIMITS;
+                let gib = 1024f64.powi(3);
+                for t in teams.iter().filter(|t| {
+                    p.gpu.is_none() || t.gpu_flavors.iter().any(|f| f.flavor == p.flavor)
+                }) {
+                    if t.quota.has_cpu
+                        && let Some(q) = crate::validate::names::parse_quantity(&t.quota.cpu)
+                    {
+                        cpu = cpu.min(((q - proxy_cpu).floor().max(1.0)) as u64);
+                    }
+                    if t.quota.has_memory
+                        && let Some(q) = crate::validate::names::parse_quantity(&t.quota.memory)
+                    {
+                        memory = memory.min(((q / gib - proxy_gib).floor().max(1.0)) as u64);
+                    }
+                }
+                Some(TrainingRuntimeCtx {
+                    name: r.name.clone(),
+                    image: r.image.clone(),
+                    num_nodes: r.num_nodes,
+                    placement: placement(Some(&r.node_pool), gpus),
+                    cpu: format!("{cpu}"),
+                    memory: format!("{memory}Gi"),
+                })
             })
-        })
-        .collect();
+            .collect();
 
     // Service accounts models run as, per team namespace, with their storage identity.
     let mut teams = teams;
@@ -702,13 +722,25 @@ fn plan_cluster(s: &Spec, c: &spec::Cluster, policies: &[PolicySource]) -> Clust
         .filter(|t| t.profile)
         .map(|t| t.name.as_str())
         .collect();
+    // The images the platform itself puts into team namespaces, admitted by
+    // the allowed-registries policy by exact reference.
+    let platform_images = catalog::platform_images(
+        &versions,
+        catalog::PlatformUse {
+            mesh: true,
+            serving: s.serving.enabled,
+            knative: serving.knative,
+            tuning: s.tuning.enabled,
+            knative_operator: KNATIVE_OPERATOR_VERSION,
+        },
+    );
     let policy = PolicyCtx {
         enabled: s.policy.enabled,
         enforcement: s.policy.enforcement.as_str().into(),
         templates: policies
             .iter()
             .filter(|p| !s.policy.disabled.contains(&p.name))
-            .filter_map(|p| policy_ctx(p, s, &team_names, &profile_teams))
+            .filter_map(|p| policy_ctx(p, s, &team_names, &profile_teams, &platform_images))
             .collect(),
     };
 
@@ -805,6 +837,7 @@ fn policy_ctx(
     s: &Spec,
     teams: &[&str],
     profile_teams: &[&str],
+    platform_images: &[String],
 ) -> Option<PolicyTemplateCtx> {
     let kind = p.meta.get("kind")?.as_str()?.to_string();
     let params = match p.name.as_str() {
@@ -812,7 +845,7 @@ fn policy_ctx(
             if s.policy.allowed_registries.is_empty() {
                 return None;
             }
-            serde_json::json!({ "repos": s.policy.allowed_registries })
+            serde_json::json!({ "repos": s.policy.allowed_registries, "images": platform_images })
         }
         "k8sdisallowedtags" => serde_json::json!({ "tags": s.policy.disallowed_tags }),
         "k8sgputoleration" => serde_json::json!({ "maxGpusPerPod": s.policy.max_gpus_per_pod }),
