@@ -379,7 +379,7 @@ fn the_readme_gets_a_new_user_from_nothing_to_a_compiled_platform() {
 fn every_validation_code_is_in_the_readme() {
     let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
     let mut codes = std::collections::BTreeSet::new();
-    for dir in ["src/validate", "src/spec"] {
+    for dir in ["src/validate", "src/spec", "src/check"] {
         for e in std::fs::read_dir(repo().join(dir)).unwrap() {
             let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
             for (i, _) in text.match_indices("\"E1").chain(text.match_indices("\"W1")) {

@@ -3,6 +3,7 @@
 
 pub mod manifests;
 pub mod output;
+pub mod platform;
 pub mod policy;
 pub mod policy_tests;
 pub mod schemas;
@@ -49,6 +50,8 @@ pub enum Source {
     Schema,
     Policy,
     PolicyTest,
+    /// Cross-object platform rules (E185–W196).
+    Platform,
 }
 
 /// One problem found; the JSON output is an array of these (see README).

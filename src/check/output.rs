@@ -71,6 +71,7 @@ fn source_name(f: &Finding) -> &'static str {
         super::Source::Schema => "schema",
         super::Source::Policy => "policy",
         super::Source::PolicyTest => "policy-test",
+        super::Source::Platform => "platform",
     }
 }
 

@@ -114,6 +114,15 @@ pub fn run(a: &CheckArgs, style: Style) -> Result<i32> {
     };
     let mut report = check::check(&objects, &policies, &opts);
     report.findings.append(&mut input_findings);
+    // The platform rules, over each cluster of the compiled layout: pools
+    // come from the plan when there is a spec, else from the tree itself.
+    let pools = match &compiled {
+        Some(c) if a.manifests.is_none() => check::platform::pools_from_plan(&c.plan),
+        _ => check::platform::pools_from_tree(&objects),
+    };
+    report
+        .findings
+        .extend(check::platform::check(&objects, &policies, &pools));
 
     if !a.skip_policy_tests {
         let root = a

@@ -49,6 +49,31 @@ pub fn run_guarded(
             )
         );
     }
+    // The platform rules (E185–W196) over each cluster's tree: errors stop
+    // the compile like validation errors, nothing is written.
+    let platform = platform_findings(&compiled);
+    if !platform.findings.is_empty() {
+        let text = crate::check::output::human(&platform, style);
+        // The last line is the summary of `mlpc check`; a compile shows its own.
+        let body: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.contains("policy test cases"))
+            .collect();
+        eprintln!("{}", body.join("\n"));
+        eprintln!(
+            "{} platform check: {} error(s), {} warning(s)",
+            if platform.errors() > 0 {
+                style.red("error:")
+            } else {
+                style.yellow("warning:")
+            },
+            platform.errors(),
+            platform.warnings()
+        );
+        if platform.errors() > 0 {
+            return Ok(1);
+        }
+    }
     // Past the threshold, or past half the limit: the next change may hit it.
     if compiled.tree.objects.len() > WARN_OBJECTS.min(crate::compile::max_objects() / 2) {
         eprintln!(
@@ -225,4 +250,21 @@ fn keep_other_clusters(
         .collect();
     files.insert(LOCK_FILE.to_string(), lock.to_bytes());
     Ok(())
+}
+
+/// The platform check of a compile, on its objects and its plan's pools.
+fn platform_findings(compiled: &crate::compile::Compiled) -> crate::check::Report {
+    use crate::check::{Object, Policies, Report, platform};
+    let objects = Object::from_placed(&compiled.tree.objects);
+    let policies = Policies::from_objects(&objects, true);
+    let findings = platform::check(
+        &objects,
+        &policies,
+        &platform::pools_from_plan(&compiled.plan),
+    );
+    Report {
+        objects: objects.len(),
+        findings,
+        policy_tests: 0,
+    }
 }

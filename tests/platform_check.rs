@@ -1,0 +1,262 @@
+//! The platform check (E185–W196) through the real binary: zero findings on
+//! the example and the provider specs, and each rule firing on a minimally
+//! mutated compiled tree (`mlpc check --manifests`, no spec: everything the
+//! rules need is read from the tree).
+
+mod support;
+
+use std::path::Path;
+
+use serde_json::Value;
+use support::*;
+
+fn platform_findings(o: &std::process::Output) -> Vec<Value> {
+    let v: Value = serde_json::from_str(&stdout(o))
+        .unwrap_or_else(|e| panic!("json: {e}\n{}\n{}", stdout(o), stderr(o)));
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["source"] == "platform")
+        .cloned()
+        .collect()
+}
+
+fn check_spec(spec: &str) -> Vec<Value> {
+    let o = mlpc(
+        &repo(),
+        &[
+            "check",
+            "--spec",
+            spec,
+            "--format",
+            "json",
+            "--skip-policy-tests",
+        ],
+    );
+    platform_findings(&o)
+}
+
+#[test]
+fn no_platform_findings_on_the_example_and_the_provider_specs() {
+    for spec in [
+        "ml-platform.toml",
+        "tests/e2e/specs/four-providers.toml",
+        "tests/specs/providers/ml-platform.toml",
+    ] {
+        let found = check_spec(spec);
+        assert!(found.is_empty(), "{spec}: {found:#?}");
+    }
+}
+
+/// The example compiled into a temp dir (the compile runs the platform check too).
+fn compiled() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = mlpc(&repo(), &["compile", "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(!stderr(&o).contains("platform check"), "{}", stderr(&o));
+    dir
+}
+
+fn check_tree(root: &Path) -> Vec<Value> {
+    let out = root.join("out");
+    let o = mlpc(
+        root,
+        &[
+            "check",
+            "--spec",
+            "absent.toml",
+            "--manifests",
+            out.to_str().unwrap(),
+            "--format",
+            "json",
+            "--skip-policy-tests",
+        ],
+    );
+    platform_findings(&o)
+}
+
+fn edit(root: &Path, file: &str, from: &str, to: &str) {
+    let p = root.join("out").join(file);
+    let text = std::fs::read_to_string(&p).unwrap();
+    assert!(text.contains(from), "{file} has no {from:?}:\n{text}");
+    std::fs::write(&p, text.replacen(from, to, 1)).unwrap();
+}
+
+fn with_rule<'a>(found: &'a [Value], rule: &str) -> Vec<&'a Value> {
+    found.iter().filter(|f| f["rule"] == rule).collect()
+}
+
+#[test]
+fn the_compiled_tree_alone_has_no_platform_findings() {
+    let dir = compiled();
+    let found = check_tree(dir.path());
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
+fn an_object_in_a_namespace_nothing_creates() {
+    let dir = compiled();
+    std::fs::remove_file(
+        dir.path()
+            .join("out/clusters/prod-usw2/06-tenancy/namespace-recsys.yaml"),
+    )
+    .unwrap();
+    let found = check_tree(dir.path());
+    let e = with_rule(&found, "E185");
+    assert!(!e.is_empty(), "{found:#?}");
+    assert!(
+        e.iter()
+            .all(|f| f["namespace"] == "recsys" && f["cluster"] == "prod-usw2"),
+        "{e:#?}"
+    );
+}
+
+#[test]
+fn a_secret_and_an_ingress_class_produced_by_nothing() {
+    let dir = compiled();
+    edit(
+        dir.path(),
+        "clusters/stg-use1/01-mesh/gateway-istio-ingress-serving.yaml",
+        "credentialName: ml-acme-example-tls",
+        "credentialName: no-such-secret",
+    );
+    std::fs::remove_file(
+        dir.path()
+            .join("out/clusters/stg-use1/01-mesh/ingressclass-istio.yaml"),
+    )
+    .unwrap();
+    let found = check_tree(dir.path());
+    let e186 = with_rule(&found, "E186");
+    assert_eq!(e186.len(), 1, "{found:#?}");
+    assert!(
+        e186[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no-such-secret")
+    );
+    let e188 = with_rule(&found, "E188");
+    assert_eq!(e188.len(), 1, "{found:#?}");
+    assert_eq!(e188[0]["kind"], "Application");
+}
+
+#[test]
+fn a_foreign_image_in_a_training_runtime_is_denied_in_every_team_namespace() {
+    let dir = compiled();
+    edit(
+        dir.path(),
+        "clusters/prod-usw2/03-training/clustertrainingruntime-torch-l4.yaml",
+        "image: pytorch/pytorch:2.7.1-cuda12.8-cudnn9-runtime",
+        "image: quay.io/someone/trainer:1.0.0",
+    );
+    let found = check_tree(dir.path());
+    let e = with_rule(&found, "E192");
+    let namespaces: std::collections::BTreeSet<&str> = e
+        .iter()
+        .filter(|f| f["message"].as_str().unwrap().contains("quay.io/someone"))
+        .map(|f| {
+            let m = f["message"].as_str().unwrap();
+            let start = m.find("namespace `").unwrap() + 11;
+            &m[start..start + m[start..].find('`').unwrap()]
+        })
+        .collect();
+    assert_eq!(
+        namespaces.into_iter().collect::<Vec<_>>(),
+        vec!["nlp", "recsys", "vision"],
+        "{found:#?}"
+    );
+}
+
+/// Today's (before this change) allowed-registries constraint lists only the
+/// spec's registries: the istio-proxy every meshed pod gets is denied.
+#[test]
+fn the_allowed_registries_policy_without_the_platform_images_denies_istio_proxy() {
+    let dir = compiled();
+    let file = "clusters/prod-usw2/07-policy/k8sallowedrepos-k8sallowedrepos.yaml";
+    let p = dir.path().join("out").join(file);
+    let text = std::fs::read_to_string(&p).unwrap();
+    assert!(text.contains("docker.io/istio/proxyv2:"), "{text}");
+    // Drop the `images` parameter (its key and list items), as the
+    // constraint was before.
+    let mut kept = Vec::new();
+    let mut in_images = false;
+    for line in text.lines() {
+        if line.trim_start() == "images:" {
+            in_images = true;
+            continue;
+        }
+        if in_images && line.trim_start().starts_with("- ") {
+            continue;
+        }
+        in_images = false;
+        kept.push(line);
+    }
+    std::fs::write(&p, kept.join("\n") + "\n").unwrap();
+    let found = check_tree(dir.path());
+    let e = with_rule(&found, "E192");
+    assert!(
+        e.iter().any(|f| f["kind"] == "InferenceService"
+            && f["message"].as_str().unwrap().contains("<istio-proxy>")
+            && f["message"]
+                .as_str()
+                .unwrap()
+                .contains("docker.io/istio/proxyv2:1.28.1")),
+        "{found:#?}"
+    );
+    assert!(
+        e.iter()
+            .any(|f| f["message"].as_str().unwrap().contains("<queue-proxy>")),
+        "{found:#?}"
+    );
+    assert!(
+        e.iter().any(|f| f["kind"] == "Experiment"
+            && f["message"].as_str().unwrap().contains("suggestion-skopt")),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn a_runtime_above_its_teams_quota_and_its_node() {
+    let dir = compiled();
+    let f = "clusters/prod-usw2/03-training/clustertrainingruntime-torch-l4.yaml";
+    let text = std::fs::read_to_string(dir.path().join("out").join(f)).unwrap();
+    let cpu = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("cpu: "))
+        .unwrap()
+        .to_string();
+    let text = text.replace(&format!("cpu: {cpu}"), "cpu: \"100\"");
+    std::fs::write(dir.path().join("out").join(f), text).unwrap();
+    let found = check_tree(dir.path());
+    let quota = with_rule(&found, "E193");
+    assert!(
+        quota.iter().any(|f| f["name"] == "torch-l4"
+            && f["message"].as_str().unwrap().contains("`recsys`")),
+        "{found:#?}"
+    );
+    let node = with_rule(&found, "E194");
+    assert!(
+        node.iter()
+            .any(|f| f["name"] == "torch-l4"
+                && f["message"].as_str().unwrap().contains("pool `gpu-l4`")),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn a_nominal_quota_above_the_pool() {
+    let dir = compiled();
+    let f = "clusters/prod-usw2/03-training/clusterqueue-recsys.yaml";
+    let text = std::fs::read_to_string(dir.path().join("out").join(f)).unwrap();
+    let at = text.find("name: gpu-l4").unwrap();
+    let (head, tail) = text.split_at(at);
+    let start = tail.find("nominalQuota: ").unwrap() + "nominalQuota: ".len();
+    let end = start + tail[start..].find('\n').unwrap();
+    let tail = format!("{}1000{}", &tail[..start], &tail[end..]);
+    std::fs::write(dir.path().join("out").join(f), format!("{head}{tail}")).unwrap();
+    let found = check_tree(dir.path());
+    let e = with_rule(&found, "E195");
+    assert_eq!(e.len(), 1, "{found:#?}");
+    assert!(e[0]["message"].as_str().unwrap().contains("pool `gpu-l4`"));
+}
