@@ -260,3 +260,69 @@ fn a_nominal_quota_above_the_pool() {
     assert_eq!(e.len(), 1, "{found:#?}");
     assert!(e[0]["message"].as_str().unwrap().contains("pool `gpu-l4`"));
 }
+
+#[test]
+fn a_store_an_issuer_a_service_account_and_a_storage_class_produced_by_nothing() {
+    let dir = compiled();
+    edit(
+        dir.path(),
+        "clusters/stg-use1/01-mesh/externalsecret-istio-ingress-ml-acme-example-tls.yaml",
+        "name: aws-secrets-manager",
+        "name: no-such-store",
+    );
+    edit(
+        dir.path(),
+        "clusters/stg-use1/05-serving/inferenceservice-recsys-recs-ranker.yaml",
+        "serviceAccountName: recsys-models",
+        "serviceAccountName: no-such-account",
+    );
+    std::fs::write(
+        dir.path().join("out/clusters/stg-use1/06-tenancy/extra.yaml"),
+        "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata:\n  name: c\n  namespace: vision\nspec:\n  secretName: c-tls\n  issuerRef:\n    name: no-such-issuer\n---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\n  namespace: vision\nspec:\n  storageClassName: no-such-class\n  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n      storage: 1Gi\n",
+    )
+    .unwrap();
+    let found = check_tree(dir.path());
+    for (rule, name) in [
+        ("E187", "no-such-store"),
+        ("E189", "no-such-issuer"),
+        ("E190", "no-such-account"),
+        ("E191", "no-such-class"),
+    ] {
+        let hits = with_rule(&found, rule);
+        assert!(
+            hits.iter()
+                .any(|f| f["message"].as_str().unwrap().contains(name)),
+            "{rule}: {found:#?}"
+        );
+    }
+    // The Certificate's own Secret counts as produced: nothing else fires.
+    assert!(found.iter().all(|f| f["rule"] != "E186"), "{found:#?}");
+}
+
+/// Every compile runs the platform rules: a model that asks exactly its
+/// team's whole memory quota passes validation (E163: not above it), but its
+/// pod, with the Istio sidecar, is over the quota; nothing is written.
+#[test]
+fn compile_refuses_a_tree_the_platform_check_rejects() {
+    let dir = example_copy();
+    let spec = dir.path().join("ml-platform.toml");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    let at = text.find("name = \"recs-ranker\"").unwrap();
+    let (head, tail) = text.split_at(at);
+    let text = format!(
+        "{head}{}",
+        tail.replacen("memory = \"4Gi\"", "memory = \"256Gi\"", 1)
+    );
+    std::fs::write(&spec, text).unwrap();
+    let o = mlpc(dir.path(), &["validate"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let o = mlpc(dir.path(), &["compile", "--out", "out"]);
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    assert!(stderr(&o).contains("E193"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("InferenceService/recsys/recs-ranker"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!dir.path().join("out").exists());
+}

@@ -120,8 +120,10 @@ fn layout(file: &str) -> Option<(String, bool)> {
     let mut parts = file.split('/');
     match (parts.next(), parts.next(), parts.next()) {
         (Some("clusters"), Some(c), Some(_)) => Some((c.to_string(), false)),
-        (Some("management"), Some("argocd"), Some(c)) if !c.ends_with(".yaml") => {
-            Some((c.to_string(), true))
+        (Some("management"), Some("argocd"), Some(c)) => {
+            // `management/argocd/<file>`: the fleet's own objects.
+            let fleet = parts.next().is_none();
+            Some((if fleet { "fleet" } else { c }.to_string(), true))
         }
         (Some("management"), Some(c), Some(_)) => Some((c.to_string(), true)),
         _ => None,
@@ -166,6 +168,17 @@ struct View<'a> {
     /// Namespaces the Argo CD Applications live in (Argo CD's own, installed
     /// before mlpc's tree).
     argocd: bool,
+    /// The objects by (kind, namespace or "").
+    index: BTreeMap<(String, String), Vec<&'a Object>>,
+}
+
+impl<'a> View<'a> {
+    fn of(&self, kind: &str, ns: &str) -> &[&'a Object] {
+        self.index
+            .get(&(kind.to_string(), ns.to_string()))
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
 }
 
 /// Split the objects into the clusters they are applied to.
@@ -203,6 +216,17 @@ fn views(objects: &[Object]) -> BTreeMap<String, View<'_>> {
         if is_app(&o.value) {
             view.argocd = true;
             out.entry(destination(&o.value)).or_default().apps.push(o);
+        }
+    }
+    for view in out.values_mut() {
+        for o in &view.objects {
+            view.index
+                .entry((
+                    str_at(&o.value, "/kind").to_string(),
+                    str_at(&o.value, "/metadata/namespace").to_string(),
+                ))
+                .or_default()
+                .push(o);
         }
     }
     out
@@ -363,7 +387,7 @@ fn installed(view: &View) -> BTreeMap<&'static str, (String, Value)> {
             "cni" => "istio-cni",
             "kserve" => "kserve",
             "knative-operator" => "knative-operator",
-            p if p.contains("katib") => "katib",
+            p if p.starts_with("manifests/v1beta1/") => "katib",
             _ => continue,
         };
         out.insert(key, (s.version, s.values));
@@ -381,16 +405,41 @@ fn finding(o: &Object, sev: Severity, code: &str, path: &str, message: String) -
 
 /// Run the platform rules over every cluster of a compiled tree.
 pub fn check(objects: &[Object], policies: &Policies, pools: &Pools) -> Vec<Finding> {
-    let mut out = Vec::new();
-    for view in views(objects).values() {
-        let made = produced(view);
-        namespaces(view, &made, &mut out);
-        references(view, &made, &mut out);
-        let pods = synthesize(view, &made, &mut out);
-        pod_policies(&pods, &view_policies(view, policies), &mut out);
-        pod_fits(view, &pods, pools, &mut out);
-        kueue_fits(view, pools, &mut out);
+    use rayon::prelude::*;
+    let views: Vec<(String, View)> = views(objects).into_iter().collect();
+    // Clusters are independent: one task each, collected in cluster order.
+    let per_view: Vec<(Vec<Finding>, Vec<Pod>)> = views
+        .par_iter()
+        .map(|(key, view)| {
+            let mut out = Vec::new();
+            let made = produced(view);
+            namespaces(view, &made, &mut out);
+            references(view, &made, &mut out);
+            let mut pods = synthesize(view, &made, &mut out);
+            for p in &mut pods {
+                p.view = key.clone();
+            }
+            pod_fits(view, &pods, pools, &mut out);
+            kueue_fits(view, pools, &mut out);
+            (out, pods)
+        })
+        .collect();
+    // The pods of every cluster meet their own cluster's constraints, in one
+    // evaluation (policy engines are prepared once per chunk, not per cluster).
+    let mut constraints = Policies {
+        templates: policies.templates.clone(),
+        ..Policies::default()
+    };
+    for (key, view) in &views {
+        constraints.constraints.extend(view_constraints(key, view));
     }
+    let mut out = Vec::new();
+    let mut pods = Vec::new();
+    for (f, p) in per_view {
+        out.extend(f);
+        pods.extend(p);
+    }
+    pod_policies(&pods, &constraints, &mut out);
     out.sort();
     out.dedup();
     out
@@ -754,18 +803,25 @@ fn pod_refs(
 /// A pod the platform makes appear in a team namespace, as admitted.
 struct Pod<'a> {
     source: &'a Object,
+    /// The cluster (view key) it runs in.
+    view: String,
     /// What makes it (`model`, `trial`, `suggestion`, `training runtime`).
     role: &'static str,
     namespace: String,
     spec: Value,
 }
 
-fn namespace_labels<'a>(view: &'a View, ns: &str) -> Option<&'a Value> {
-    view.objects.iter().find_map(|o| {
-        (str_at(&o.value, "/kind") == "Namespace" && str_at(&o.value, "/metadata/name") == ns)
-            .then(|| o.value.pointer("/metadata/labels"))
-            .flatten()
-    })
+/// Namespace name → its labels.
+fn namespace_labels<'a>(view: &View<'a>) -> BTreeMap<&'a str, &'a Value> {
+    view.of("Namespace", "")
+        .iter()
+        .filter_map(|o| {
+            Some((
+                str_at(&o.value, "/metadata/name"),
+                o.value.pointer("/metadata/labels")?,
+            ))
+        })
+        .collect()
 }
 
 fn label_is(labels: Option<&Value>, key: &str, value: &str) -> bool {
@@ -790,6 +846,7 @@ fn synthesize<'a>(view: &View<'a>, made: &Produced, out: &mut Vec<Finding>) -> V
             ),
         ))
     };
+    let ns_labels = namespace_labels(view);
     // Team namespaces: those with a LocalQueue (Kueue) to a ClusterQueue.
     let mut team_queue: BTreeMap<String, String> = BTreeMap::new();
     for o in &view.objects {
@@ -801,22 +858,19 @@ fn synthesize<'a>(view: &View<'a>, made: &Produced, out: &mut Vec<Finding>) -> V
         }
     }
     let flavor_pools = flavor_pools(view);
-    let queue_pools = |cq: &str| -> BTreeSet<String> {
-        view.objects
-            .iter()
-            .filter(|o| {
-                str_at(&o.value, "/kind") == "ClusterQueue"
-                    && str_at(&o.value, "/metadata/name") == cq
-            })
-            .flat_map(|o| {
-                arr(&o.value, "/spec/resourceGroups")
-                    .iter()
-                    .flat_map(|g| arr(g, "/flavors").iter())
-                    .filter_map(|f| flavor_pools.get(str_at(f, "/name")).cloned())
-                    .collect::<Vec<_>>()
-            })
-            .collect()
-    };
+    // ClusterQueue name → the pools its flavors select.
+    let queue_pools: BTreeMap<&str, BTreeSet<String>> = view
+        .of("ClusterQueue", "")
+        .iter()
+        .map(|o| {
+            let pools = arr(&o.value, "/spec/resourceGroups")
+                .iter()
+                .flat_map(|g| arr(g, "/flavors").iter())
+                .filter_map(|f| flavor_pools.get(str_at(f, "/name")).cloned())
+                .collect();
+            (str_at(&o.value, "/metadata/name"), pools)
+        })
+        .collect();
     for o in &view.objects {
         let v = &o.value;
         let ns = str_at(v, "/metadata/namespace").to_string();
@@ -859,14 +913,12 @@ fn synthesize<'a>(view: &View<'a>, made: &Produced, out: &mut Vec<Finding>) -> V
                                 .map(str::to_string)
                             })
                             .unwrap_or_default();
-                        let in_tree = view.objects.iter().find_map(|r| {
-                            let k = str_at(&r.value, "/kind");
-                            ((k == "ClusterServingRuntime"
-                                || (k == "ServingRuntime"
-                                    && str_at(&r.value, "/metadata/namespace") == ns))
-                                && str_at(&r.value, "/metadata/name") == runtime)
-                                .then(|| str_at(&r.value, "/spec/containers/0/image").to_string())
-                        });
+                        let in_tree = view
+                            .of("ClusterServingRuntime", "")
+                            .iter()
+                            .chain(view.of("ServingRuntime", &ns))
+                            .find(|r| str_at(&r.value, "/metadata/name") == runtime)
+                            .map(|r| str_at(&r.value, "/spec/containers/0/image").to_string());
                         match in_tree.or_else(|| catalog::kserve_runtime_image(&kserve, &runtime)) {
                             Some(img) => main["image"] = json!(img),
                             None => unknown(o, format!("model runtime `{runtime}`")),
@@ -916,6 +968,7 @@ fn synthesize<'a>(view: &View<'a>, made: &Produced, out: &mut Vec<Finding>) -> V
                 }
                 pods.push(Pod {
                     source: o,
+                    view: String::new(),
                     role: "model",
                     namespace: ns,
                     spec,
@@ -930,6 +983,7 @@ fn synthesize<'a>(view: &View<'a>, made: &Produced, out: &mut Vec<Finding>) -> V
                 {
                     Some((_, image)) => pods.push(Pod {
                         source: o,
+                        view: String::new(),
                         role: "suggestion",
                         namespace: ns.clone(),
                         spec: json!({
@@ -952,7 +1006,7 @@ fn synthesize<'a>(view: &View<'a>, made: &Produced, out: &mut Vec<Finding>) -> V
                     .get("metadata")
                     .cloned()
                     .unwrap_or_else(|| json!({}));
-                let labels = namespace_labels(view, &ns);
+                let labels = ns_labels.get(ns.as_str()).copied();
                 let injected = label_is(
                     labels,
                     "katib.kubeflow.org/metrics-collector-injection",
@@ -978,6 +1032,7 @@ fn synthesize<'a>(view: &View<'a>, made: &Produced, out: &mut Vec<Finding>) -> V
                 }
                 pods.push(Pod {
                     source: o,
+                    view: String::new(),
                     role: "trial",
                     namespace: ns,
                     spec,
@@ -1006,7 +1061,9 @@ fn synthesize<'a>(view: &View<'a>, made: &Produced, out: &mut Vec<Finding>) -> V
                         team_queue
                             .iter()
                             .filter(|(_, cq)| {
-                                pool.as_ref().is_none_or(|p| queue_pools(cq).contains(p))
+                                pool.as_ref().is_none_or(|p| {
+                                    queue_pools.get(cq.as_str()).is_some_and(|q| q.contains(p))
+                                })
                             })
                             .map(|(t, _)| t.clone())
                             .collect()
@@ -1014,6 +1071,7 @@ fn synthesize<'a>(view: &View<'a>, made: &Produced, out: &mut Vec<Finding>) -> V
                     for team in teams {
                         pods.push(Pod {
                             source: o,
+                            view: String::new(),
                             role: "training runtime",
                             namespace: team,
                             spec: spec.clone(),
@@ -1031,7 +1089,7 @@ fn synthesize<'a>(view: &View<'a>, made: &Produced, out: &mut Vec<Finding>) -> V
             .get("istio")
             .is_some_and(|(_, vals)| vals.pointer("/pilot/cni/enabled") == Some(&json!(true)));
     for pod in &mut pods {
-        let labels = namespace_labels(view, &pod.namespace);
+        let labels = ns_labels.get(pod.namespace.as_str()).copied();
         let meshed = label_is(labels, "istio-injection", "enabled")
             || labels.and_then(|l| l.get("istio.io/rev")).is_some()
             || made.profiles.contains(&pod.namespace);
@@ -1100,12 +1158,7 @@ fn push_to(spec: &mut Value, field: &str, c: Value) {
 /// The LimitRanger admission plugin: containers without requests or limits
 /// get the namespace's Container defaults.
 fn apply_limit_ranges(view: &View, ns: &str, spec: &mut Value) {
-    for o in &view.objects {
-        if str_at(&o.value, "/kind") != "LimitRange"
-            || str_at(&o.value, "/metadata/namespace") != ns
-        {
-            continue;
-        }
+    for o in view.of("LimitRange", ns) {
         for l in arr(&o.value, "/spec/limits") {
             if str_at(l, "/type") != "Container" {
                 continue;
@@ -1147,8 +1200,8 @@ fn apply_limit_ranges(view: &View, ns: &str, spec: &mut Value) {
 
 // ---------------------------------------------------------------- E192
 
-/// The constraints synced into this cluster, with every known template.
-fn view_policies(view: &View, policies: &Policies) -> Policies {
+/// The constraints synced into this cluster, tagged with its key.
+fn view_constraints(key: &str, view: &View) -> Vec<(Option<String>, super::policy::Constraint)> {
     let own: Vec<Object> = view
         .objects
         .iter()
@@ -1156,13 +1209,10 @@ fn view_policies(view: &View, policies: &Policies) -> Policies {
         .map(|o| Object {
             value: o.value.clone(),
             file: o.file.clone(),
-            cluster: None,
+            cluster: Some(key.to_string()),
         })
         .collect();
-    let mut p = Policies::from_objects(&own, false);
-    p.templates = policies.templates.clone();
-    p.problems.clear();
-    p
+    Policies::from_objects(&own, true).constraints
 }
 
 fn pod_policies(pods: &[Pod], policies: &Policies, out: &mut Vec<Finding>) {
@@ -1189,7 +1239,7 @@ fn pod_policies(pods: &[Pod], policies: &Policies, out: &mut Vec<Finding>) {
             Object {
                 value: pod,
                 file: p.source.file.clone(),
-                cluster: None,
+                cluster: Some(p.view.clone()),
             }
         })
         .collect();
@@ -1262,12 +1312,7 @@ fn show(res: &str, v: f64) -> String {
 
 fn pod_fits(view: &View, pods: &[Pod], pools: &Pools, out: &mut Vec<Finding>) {
     for pod in pods {
-        for q in &view.objects {
-            if str_at(&q.value, "/kind") != "ResourceQuota"
-                || str_at(&q.value, "/metadata/namespace") != pod.namespace
-            {
-                continue;
-            }
+        for q in view.of("ResourceQuota", &pod.namespace) {
             let Some(hard) = q.value.pointer("/spec/hard").and_then(Value::as_object) else {
                 continue;
             };
@@ -1291,12 +1336,17 @@ fn pod_fits(view: &View, pods: &[Pod], pools: &Pools, out: &mut Vec<Finding>) {
                         "E193",
                         ".",
                         format!(
-                            "one {} pod in namespace `{}` asks {} {key} (with its sidecars), above the team's ResourceQuota `{}` of {}: Kueue may admit it, the quota then rejects the pod",
+                            "one {} pod in namespace `{}` asks {} {key} (with its sidecars), above the team's ResourceQuota `{}` of {}: the quota rejects the pod{}",
                             pod.role,
                             pod.namespace,
                             show(res, asked),
                             str_at(&q.value, "/metadata/name"),
-                            show(res, limit)
+                            show(res, limit),
+                            if matches!(pod.role, "training runtime" | "trial") {
+                                " (after Kueue admitted its job)"
+                            } else {
+                                ""
+                            }
                         ),
                     ));
                 }

@@ -51,7 +51,7 @@ pub fn run_guarded(
     }
     // The platform rules (E185–W196) over each cluster's tree: errors stop
     // the compile like validation errors, nothing is written.
-    let platform = platform_findings(&compiled);
+    let platform = crate::trace::stage("platform check", || platform_findings(&compiled));
     if !platform.findings.is_empty() {
         let text = crate::check::output::human(&platform, style);
         // The last line is the summary of `mlpc check`; a compile shows its own.
