@@ -8,4 +8,7 @@ import (
 	// etcd at the version Kubernetes 1.34 requires (its go.mod pins server/v3).
 	_ "go.etcd.io/etcd/server/v3"
 	_ "k8s.io/kubernetes/cmd/kube-apiserver"
+	// The simulated cluster's scheduler and controllers (Job, ReplicaSet, GC, ...).
+	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
+	_ "k8s.io/kubernetes/cmd/kube-scheduler"
 )
