@@ -1,0 +1,231 @@
+#!/usr/bin/env python3
+"""Inputs of the simulated cluster (`tests/e2e/cluster sim`), derived, never hand-written.
+
+  sim.py nodes OUT_DIR CLUSTER
+      The kwok Nodes of CLUSTER's node pools, as a JSON v1 List, from the compiled
+      management objects Cluster API reads: per MachineDeployment, the labels and
+      taints its KubeadmConfigTemplate gives the kubelet (`node-labels`,
+      `nodeRegistration.taints`), the capacity the cluster-autoscaler is told
+      (`capacity.cluster-autoscaler.kubernetes.io/*`), one Node per node the pool
+      may grow to (`...-node-group-max-size`), and the instance type of its
+      infrastructure template. The autoscaler's labels and taints must be the
+      kubelet's: a difference exits non-zero (scale-up would not help a pod).
+
+  sim.py kueue-config VALUES_YAML PORTS_JSON CERT_DIR
+      Kueue's Configuration as the Helm chart mlpc installs renders it (mlpc passes
+      no values, so the chart's `managerConfig.controllerManagerConfigYaml`), with
+      only what running out of cluster needs changed: loopback ports, the webhook's
+      certificate directory, no leader election, no in-cluster certificate
+      management, and the visibility API server off (it binds a fixed port and
+      plays no part in admission).
+
+  sim.py webhooks KUSTOMIZED_JSON CA_FILE PORT
+      Kueue's webhook configurations (from its module's config/components/webhook,
+      built with kustomize, as JSON) pointed at the manager on 127.0.0.1:PORT.
+
+Stdlib only, like crd_sources.py: the compiled YAML is mlpc's canonical writer's,
+whose scalar annotation lines are read with regular expressions.
+"""
+
+import base64
+import glob
+import json
+import os
+import re
+import sys
+
+
+def read(path):
+    return open(path, encoding="utf-8").read()
+
+
+def scalar(text, key):
+    """The value of `key: value` on one line (quotes removed), or None."""
+    m = re.search(rf"^\s*{re.escape(key)}: (.*)$", text, re.M)
+    if not m:
+        return None
+    v = m.group(1).strip()
+    if len(v) >= 2 and v[0] == v[-1] and v[0] in "\"'":
+        v = json.loads(v) if v[0] == '"' else v[1:-1]
+    return v
+
+
+def parse_labels(s):
+    out = {}
+    for kv in filter(None, (s or "").split(",")):
+        k, _, v = kv.partition("=")
+        out[k] = v
+    return out
+
+
+def parse_taints(s):
+    """`key=value:Effect,...` (the autoscaler's annotation form)."""
+    out = []
+    for t in filter(None, (s or "").split(",")):
+        kv, _, effect = t.rpartition(":")
+        k, _, v = kv.partition("=")
+        out.append({"key": k, "value": v, "effect": effect})
+    return out
+
+
+def kubeadm_taints(text):
+    """nodeRegistration.taints of a KubeadmConfigTemplate, in canonical YAML."""
+    m = re.search(r"^(\s*)taints:\n((?:\1[- ] .*\n?)+)", text, re.M)
+    if not m:
+        return []
+    out, cur = [], None
+    for line in m.group(2).splitlines():
+        item = re.match(r"^\s*(- )?\s*(key|value|effect): (.*)$", line)
+        if not item:
+            continue
+        if item.group(1):
+            cur = {}
+            out.append(cur)
+        cur[item.group(2)] = json.loads(item.group(3)) if item.group(3).startswith('"') else item.group(3)
+    return out
+
+
+def norm_taints(ts):
+    return sorted((t["key"], t.get("value", ""), t["effect"]) for t in ts)
+
+
+def nodes(out_dir, cluster):
+    mgmt = os.path.join(out_dir, "management", cluster)
+    mds = sorted(glob.glob(os.path.join(mgmt, "machinedeployment-*.yaml")))
+    if not mds:
+        sys.exit(f"sim.py: no MachineDeployment under {mgmt} (only self-managed Cluster API pools are simulated)")
+    items = []
+    for md_path in mds:
+        md = read(md_path)
+        name = scalar(md, "name")
+        pool = scalar(md, "mlpc.io/pool")
+        # The bootstrap and infrastructure templates the MachineDeployment names.
+        kct = read(os.path.join(mgmt, f"kubeadmconfigtemplate-{cluster}-{name}.yaml"))
+        infra = glob.glob(os.path.join(mgmt, f"*machinetemplate-{cluster}-{name}.yaml"))
+        instance_type = scalar(read(infra[0]), "instanceType") if infra else None
+        m = re.search(r"- name: node-labels\n\s*value: (.*)$", kct, re.M)
+        labels = parse_labels(m.group(1).strip().strip('"') if m else "")
+        taints = kubeadm_taints(kct)
+        ann = lambda k: scalar(md, f"capacity.cluster-autoscaler.kubernetes.io/{k}")  # noqa: E731
+        if parse_labels(ann("labels")) != labels:
+            sys.exit(f"sim.py: {name}: autoscaler labels {ann('labels')} differ from the kubelet's {labels}")
+        if norm_taints(parse_taints(ann("taints"))) != norm_taints(taints):
+            sys.exit(f"sim.py: {name}: autoscaler taints {ann('taints')} differ from the kubelet's {taints}")
+        capacity = {"cpu": ann("cpu"), "memory": ann("memory"), "pods": ann("maxPods") or "110"}
+        if ann("gpu-count"):
+            capacity[ann("gpu-type") or "nvidia.com/gpu"] = ann("gpu-count")
+        if None in capacity.values():
+            sys.exit(f"sim.py: {name}: capacity annotations incomplete: {capacity}")
+        count = int(scalar(md, "cluster.x-k8s.io/cluster-api-autoscaler-node-group-max-size") or scalar(md, "replicas") or 1)
+        for i in range(count):
+            node = f"{name}-{i}"
+            node_labels = {
+                # What the kubelet and the cloud provider add to every node.
+                "kubernetes.io/hostname": node,
+                "kubernetes.io/os": "linux",
+                "kubernetes.io/arch": "amd64",
+                **({"node.kubernetes.io/instance-type": instance_type} if instance_type else {}),
+                **labels,
+            }
+            items.append({
+                "apiVersion": "v1",
+                "kind": "Node",
+                "metadata": {
+                    "name": node,
+                    "labels": node_labels,
+                    "annotations": {"kwok.x-k8s.io/node": "fake", "mlpc-e2e/pool": pool or name},
+                },
+                "spec": {"taints": [{"key": t["key"], "value": t.get("value", ""), "effect": t["effect"]} for t in taints]},
+                "status": {"capacity": capacity, "allocatable": capacity},
+            })
+    json.dump({"apiVersion": "v1", "kind": "List", "items": items}, sys.stdout, indent=1, sort_keys=True)
+
+
+def top_level_blocks(text):
+    """[(key or None, lines)] of a YAML mapping: comments stay with the block above."""
+    blocks = []
+    for line in text.splitlines():
+        m = re.match(r"^([A-Za-z][A-Za-z0-9]*):", line)
+        if m:
+            blocks.append([m.group(1), [line]])
+        elif blocks:
+            blocks[-1][1].append(line)
+        else:
+            blocks.append([None, [line]])
+    return blocks
+
+
+def kueue_config(values_yaml, ports_json, cert_dir):
+    text = read(values_yaml)
+    m = re.search(r"^  controllerManagerConfigYaml: \|-?\n((?:    .*\n|\s*\n)+)", text, re.M)
+    if not m:
+        sys.exit(f"sim.py: no managerConfig.controllerManagerConfigYaml in {values_yaml}")
+    chart = "\n".join(line[4:] for line in m.group(1).splitlines())
+    ports = json.loads(ports_json)
+    override = {
+        "health": [f"health:\n  healthProbeBindAddress: 127.0.0.1:{ports['health']}"],
+        "metrics": [f"metrics:\n  bindAddress: 127.0.0.1:{ports['metrics']}"],
+        "webhook": [f"webhook:\n  host: 127.0.0.1\n  port: {ports['webhook']}\n  certDir: {json.dumps(cert_dir)}"],
+        "leaderElection": ["leaderElection:\n  leaderElect: false"],
+    }
+    out, seen = [], set()
+    for key, lines in top_level_blocks(chart):
+        if key in override:
+            seen.add(key)
+            out.extend(override[key])
+        else:
+            out.extend(lines)
+    missing = set(override) - seen
+    if missing:
+        sys.exit(f"sim.py: the chart's configuration has no {sorted(missing)}")
+    if any(k in ("internalCertManagement", "featureGates", "namespace") for k, _ in top_level_blocks(chart)):
+        sys.exit("sim.py: the chart's configuration sets internalCertManagement, featureGates or namespace; review the overrides")
+    out += [
+        "namespace: kueue-system",
+        "internalCertManagement:\n  enable: false",
+        "featureGates:\n  VisibilityOnDemand: false",
+    ]
+    print("\n".join(out))
+
+
+def webhooks(kustomized_json, ca_file, port):
+    # kubectl prints one JSON document per object, one after the other.
+    text, docs, pos = read(kustomized_json), [], 0
+    dec = json.JSONDecoder()
+    while pos < len(text):
+        if text[pos].isspace():
+            pos += 1
+            continue
+        doc, pos = dec.raw_decode(text, pos)
+        docs.extend(doc.get("items", [doc]))
+    ca = base64.b64encode(open(ca_file, "rb").read()).decode()
+    items = []
+    for o in docs:
+        if o["kind"] not in ("MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"):
+            continue
+        kind = "mutating" if o["kind"].startswith("Mutating") else "validating"
+        # The chart's names (kueue-<type>-webhook-configuration).
+        o["metadata"] = {"name": f"kueue-{kind}-webhook-configuration"}
+        for w in o["webhooks"]:
+            path = w["clientConfig"]["service"]["path"]
+            w["clientConfig"] = {"url": f"https://127.0.0.1:{port}{path}", "caBundle": ca}
+        items.append(o)
+    if len(items) != 2:
+        sys.exit(f"sim.py: expected Kueue's two webhook configurations, found {len(items)}")
+    json.dump({"apiVersion": "v1", "kind": "List", "items": items}, sys.stdout, indent=1, sort_keys=True)
+
+
+def main():
+    cmd, *args = sys.argv[1:] or [""]
+    if cmd == "nodes" and len(args) == 2:
+        nodes(*args)
+    elif cmd == "kueue-config" and len(args) == 3:
+        kueue_config(*args)
+    elif cmd == "webhooks" and len(args) == 3:
+        webhooks(*args)
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main()
