@@ -569,47 +569,52 @@ fn plan_cluster(s: &Spec, c: &spec::Cluster, policies: &[PolicySource]) -> Clust
         .collect();
 
     // Training runtimes.
-    let runtimes: Vec<TrainingRuntimeCtx> =
-        s.training
-            .runtimes
-            .iter()
-            .filter_map(|r| {
-                let p = pool(&r.node_pool)?;
-                let gpus = r
-                    .gpus_per_node
-                    .or(p.gpu.as_ref().map(|g| g.count))
-                    .unwrap_or(0);
-                // Leave headroom for the kubelet and daemons: 90% of the node per
-                // pod; and fit the ResourceQuota of every team that can run it,
-                // next to the Istio sidecar its namespace injects.
-                let mut cpu = (u64::from(p.cpu) * 9 / 10).max(1);
-                let mut memory = (u64::from(p.memory_gib) * 9 / 10).max(1);
-                let (proxy_cpu, proxy_gib) = catalog::ISTIO_PROXY_LIMITS;
-                let gib = 1024f64.powi(3);
-                for t in teams.iter().filter(|t| {
+    let runtimes: Vec<TrainingRuntimeCtx> = s
+        .training
+        .runtimes
+        .iter()
+        .filter_map(|r| {
+            let p = pool(&r.node_pool)?;
+            let gpus = r
+                .gpus_per_node
+                .or(p.gpu.as_ref().map(|g| g.count))
+                .unwrap_or(0);
+            // The teams that may run on the runtime's pool share it; each pod sits
+            // next to the Istio sidecar its namespace injects, inside the quota.
+            let (proxy_cpu, proxy_gib) = catalog::ISTIO_PROXY_LIMITS;
+            let gib = 1024f64.powi(3);
+            let users: Vec<(Option<f64>, Option<f64>)> = teams
+                .iter()
+                .filter(|t| {
                     p.gpu.is_none() || t.gpu_flavors.iter().any(|f| f.flavor == p.flavor)
-                }) {
-                    if t.quota.has_cpu
-                        && let Some(q) = crate::validate::names::parse_quantity(&t.quota.cpu)
-                    {
-                        cpu = cpu.min(((q - proxy_cpu).floor().max(1.0)) as u64);
-                    }
-                    if t.quota.has_memory
-                        && let Some(q) = crate::validate::names::parse_quantity(&t.quota.memory)
-                    {
-                        memory = memory.min(((q / gib - proxy_gib).floor().max(1.0)) as u64);
-                    }
-                }
-                Some(TrainingRuntimeCtx {
-                    name: r.name.clone(),
-                    image: r.image.clone(),
-                    num_nodes: r.num_nodes,
-                    placement: placement(Some(&r.node_pool), gpus),
-                    cpu: format!("{cpu}"),
-                    memory: format!("{memory}Gi"),
                 })
+                .map(|t| {
+                    let cpu = t
+                        .quota
+                        .has_cpu
+                        .then(|| parse_quantity(&t.quota.cpu))
+                        .flatten()
+                        .map(|q| (q - proxy_cpu).max(1.0));
+                    let memory = t
+                        .quota
+                        .has_memory
+                        .then(|| parse_quantity(&t.quota.memory))
+                        .flatten()
+                        .map(|q| (q - proxy_gib * gib).max(gib));
+                    (cpu, memory)
+                })
+                .collect();
+            let (cpu, memory_gib) = runtime_pod_size(p.cpu, p.memory_gib, &users);
+            Some(TrainingRuntimeCtx {
+                name: r.name.clone(),
+                image: r.image.clone(),
+                num_nodes: r.num_nodes,
+                placement: placement(Some(&r.node_pool), gpus),
+                cpu: cpu.to_string(),
+                memory: format!("{memory_gib}Gi"),
             })
-            .collect();
+        })
+        .collect();
 
     // Service accounts models run as, per team namespace, with their storage identity.
     let mut teams = teams;
@@ -892,6 +897,27 @@ pub fn cores(q: &str) -> f64 {
     parse_quantity(q).unwrap_or(0.0)
 }
 
+/// CPU cores and memory (GiB) one pod of a training runtime requests: 90% of a
+/// node of its pool (headroom for the kubelet and daemons), but no more than the
+/// smallest CPU and memory quota (`users`: cores, bytes; `None` when unset) of the
+/// teams that may use the pool. Kueue does not lend CPU or memory past a team's
+/// quota, so a larger pod would never be admitted for that team.
+fn runtime_pod_size(
+    node_cpu: u32,
+    node_memory_gib: u32,
+    users: &[(Option<f64>, Option<f64>)],
+) -> (u64, u64) {
+    let min = |v: Option<f64>, cap: u64| v.map_or(cap, |x| cap.min(x.floor() as u64));
+    let gib = 1024f64.powi(3);
+    let mut cpu = u64::from(node_cpu) * 9 / 10;
+    let mut memory = u64::from(node_memory_gib) * 9 / 10;
+    for (c, m) in users {
+        cpu = min(*c, cpu);
+        memory = min(m.map(|b| b / gib), memory);
+    }
+    (cpu.max(1), memory.max(1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -907,6 +933,35 @@ mod tests {
             gpu_ceiling(&[40], &[32], Some(0)),
             40,
             "never below nominal"
+        );
+    }
+
+    #[test]
+    fn runtime_pods_fit_every_team_that_may_use_their_pool() {
+        let gib = 1024f64.powi(3);
+        // The example's A100 pool (96 CPU, 1152 GiB): 90% of a node...
+        assert_eq!(runtime_pod_size(96, 1152, &[]), (86, 1036));
+        // ...but vision (128 CPU, 1 TiB) may use the pool: 1036 GiB would never
+        // be admitted (issue 16; found by the simulated cluster).
+        assert_eq!(
+            runtime_pod_size(
+                96,
+                1152,
+                &[
+                    (Some(128.0), Some(1024.0 * gib)),
+                    (Some(192.0), Some(1536.0 * gib))
+                ]
+            ),
+            (86, 1024)
+        );
+        assert_eq!(
+            runtime_pod_size(96, 1152, &[(Some(64.0), None)]),
+            (64, 1036)
+        );
+        assert_eq!(
+            runtime_pod_size(4, 8, &[(Some(0.5), Some(0.25 * gib))]),
+            (1, 1),
+            "at least 1"
         );
     }
 
