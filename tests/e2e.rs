@@ -19,6 +19,8 @@
 
 #[path = "support/drift_report.rs"]
 mod drift_report;
+#[path = "e2e/simulated.rs"]
+mod simulated;
 mod support;
 use drift_report::not_in_sync;
 
