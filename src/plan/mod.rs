@@ -585,9 +585,7 @@ fn plan_cluster(s: &Spec, c: &spec::Cluster, policies: &[PolicySource]) -> Clust
             let gib = 1024f64.powi(3);
             let users: Vec<(Option<f64>, Option<f64>)> = teams
                 .iter()
-                .filter(|t| {
-                    p.gpu.is_none() || t.gpu_flavors.iter().any(|f| f.flavor == p.flavor)
-                })
+                .filter(|t| p.gpu.is_none() || t.gpu_flavors.iter().any(|f| f.flavor == p.flavor))
                 .map(|t| {
                     let cpu = t
                         .quota
