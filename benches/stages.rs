@@ -27,11 +27,7 @@ fn time<T>(iters: usize, mut f: impl FnMut() -> T) -> Duration {
 }
 
 fn stages(label: &str, spec: &Path, iters: usize, schemas: Option<&Path>) {
-    let load = || {
-        mlpc::spec::load::load(spec)
-            .expect("readable")
-            .expect("parses")
-    };
+    let load = || mlpc::spec::load::load(spec).expect("readable and parses");
     let validated = || mlpc::validate::validate(load(), None).expect("valid");
     let v = validated();
     let policies = mlpc::policies::embedded().expect("policies").policies;

@@ -1,13 +1,17 @@
-//! Command-line interface: argument definitions and dispatch. `main.rs` only
-//! calls [`main`]; everything here returns exit codes instead of exiting, so
-//! integration tests can drive it in-process too.
+//! The edge: argument definitions, dispatch to `commands`, and the one place
+//! that turns how a command went into output and an exit code (0 ok, 1
+//! findings, 2 usage or I/O). `main.rs` only calls [`main`].
 
-use std::path::{Path, PathBuf};
+use clap::{Parser, Subcommand};
 
-use clap::{Parser, Subcommand, ValueEnum};
+use mlpc::error::{Error, Invalid};
+use mlpc::report::{self, Style};
 
-use crate::error::Error;
-use crate::report::{self, Style};
+use crate::commands::check::CheckFormat;
+use crate::commands::{
+    self, CommandError, CommandResult, Format, Outcome, ReportFormat, catalog, check, compile,
+    cost, diff, drift, graph, init, render, rollout, validate,
+};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -24,95 +28,32 @@ pub struct Cli {
     pub command: Command,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Human,
-    Json,
-}
-
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Check the spec and its environment overlays; report every finding.
-    #[command(after_help = "Example:\n  mlpc validate --spec ml-platform.toml --format json")]
-    Validate {
-        #[arg(long, default_value = "ml-platform.toml")]
-        spec: PathBuf,
-        /// Validate only this environment's merged view.
-        #[arg(long)]
-        env: Option<String>,
-        #[arg(long, value_enum, default_value = "human")]
-        format: Format,
-    },
+    Validate(validate::ValidateArgs),
     /// Compile the spec into the Git-ready output tree that Argo CD syncs.
-    #[command(
-        after_help = "Examples:\n  mlpc compile\n  mlpc compile --check            # CI: exit 1 when out/ is stale\n  mlpc compile --cluster stg-use1 --out out"
-    )]
-    Compile {
-        #[arg(long, default_value = "ml-platform.toml")]
-        spec: PathBuf,
-        #[arg(long, default_value = "out")]
-        out: PathBuf,
-        /// Only these clusters (repeatable); the others' files are kept as they are.
-        #[arg(long = "cluster")]
-        clusters: Vec<String>,
-        /// Write nothing; exit 1 listing stale, missing and extra files.
-        #[arg(long)]
-        check: bool,
-        /// A directory of blueprint templates that override the embedded ones.
-        #[arg(long)]
-        blueprints: Option<PathBuf>,
-        /// Write into an --out that holds files but no mlpc.lock (they are kept).
-        #[arg(long)]
-        force: bool,
-        /// Refuse a spec that compiles to more objects than this.
-        #[arg(long, default_value_t = crate::compile::DEFAULT_MAX_OBJECTS)]
-        max_objects: usize,
-    },
+    Compile(compile::CompileArgs),
     /// Validate every object against upstream schemas and the platform's Gatekeeper policies, offline.
-    #[command(
-        after_help = "Examples:\n  mlpc check --schemas ../shared/schemas\n  mlpc check --manifests k8s/ --schemas schemas/ --strict --format junit > check.xml"
-    )]
-    Check {
-        #[arg(long, default_value = "ml-platform.toml")]
-        spec: PathBuf,
-        /// Check this directory of YAML files instead of the compiled spec.
-        #[arg(long)]
-        manifests: Option<PathBuf>,
-        /// Schema directories (repeatable): <group>/<kind>_<version>.json and <kind>-<group>-<version>.json layouts.
-        #[arg(long = "schemas")]
-        schemas: Vec<PathBuf>,
-        #[arg(long, value_enum, default_value = "human")]
-        format: crate::commands::check::CheckFormat,
-        /// Objects without a schema are errors; open schemas reject unknown fields.
-        #[arg(long)]
-        strict: bool,
-        /// Only these clusters of the spec (repeatable).
-        #[arg(long = "cluster")]
-        clusters: Vec<String>,
-        #[arg(long)]
-        blueprints: Option<PathBuf>,
-        /// Do not run the policies' allowed/denied example tests.
-        #[arg(long)]
-        skip_policy_tests: bool,
-    },
+    Check(check::CheckArgs),
     /// Compare the compiled platform of two Git revisions, object by object.
-    Diff(crate::commands::diff::DiffArgs),
+    Diff(diff::DiffArgs),
     /// Estimate the monthly cost per cluster, node pool and team.
-    Cost(crate::commands::cost::CostArgs),
+    Cost(cost::CostArgs),
     /// Compare the compiled platform with the live clusters.
-    Drift(crate::commands::drift::DriftArgs),
+    Drift(drift::DriftArgs),
     /// Fleet rollouts: the waves, their clusters and what each wave changes.
     #[command(
         subcommand,
         after_help = "Examples:\n  mlpc rollout plan\n  mlpc rollout plan --base origin/main --format markdown"
     )]
-    Rollout(crate::commands::rollout::RolloutCommand),
+    Rollout(rollout::RolloutCommand),
     /// Write one cluster's manifests to stdout as a YAML stream (Argo CD plugin mode).
-    Render(crate::commands::render::RenderArgs),
+    Render(render::RenderArgs),
     /// Draw the platform: clusters by wave, pools, teams, models, layers.
-    Graph(crate::commands::graph::GraphArgs),
+    Graph(graph::GraphArgs),
     /// List the component catalog: default versions, release lines, install sources, incompatibilities.
-    Catalog(crate::commands::catalog::CatalogArgs),
+    Catalog(catalog::CatalogArgs),
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  mlpc completions bash > /etc/bash_completion.d/mlpc\n  mlpc completions zsh > \"${fpath[1]}/_mlpc\"\n  mlpc completions fish > ~/.config/fish/completions/mlpc.fish"
@@ -133,23 +74,14 @@ pub enum Command {
     #[command(after_help = "Example:\n  mlpc schema > schemas/ml-platform.schema.json")]
     Schema,
     /// Write a starter ml-platform.toml (and environment overlays) to a directory.
-    #[command(
-        after_help = "Example:\n  mlpc init --dir my-platform && cd my-platform && mlpc validate"
-    )]
-    Init {
-        #[arg(long, default_value = ".")]
-        dir: PathBuf,
-        /// Overwrite existing files.
-        #[arg(long)]
-        force: bool,
-    },
+    Init(init::InitArgs),
 }
 
 /// Parse arguments and run; returns the process exit code.
 pub fn main() -> i32 {
-    crate::output::install_panic_hook();
+    mlpc::output::install_panic_hook();
     let code = parse_and_run();
-    crate::output::finish(code)
+    mlpc::output::finish(code)
 }
 
 fn parse_and_run() -> i32 {
@@ -164,174 +96,146 @@ fn parse_and_run() -> i32 {
     run(cli)
 }
 
-pub fn run(cli: Cli) -> i32 {
-    crate::trace::set_level(cli.verbose);
+fn run(cli: Cli) -> i32 {
+    mlpc::trace::set_level(cli.verbose);
     let style = Style::detect();
-    let result = match cli.command {
-        Command::Validate { spec, env, format } => validate(&spec, env.as_deref(), format, style),
-        Command::Compile {
-            spec,
-            out,
-            clusters,
-            check,
-            blueprints,
-            force,
-            max_objects,
-        } => {
-            crate::compile::set_max_objects(max_objects);
-            crate::commands::compile::run_guarded(
-                &crate::compile::CompileOptions {
-                    spec,
-                    blueprints,
-                    clusters,
-                },
-                &out,
-                check,
-                force,
-                style,
-            )
-        }
-        Command::Check {
-            spec,
-            manifests,
-            schemas,
-            format,
-            strict,
-            clusters,
-            blueprints,
-            skip_policy_tests,
-        } => crate::commands::check::run(
-            &crate::commands::check::CheckArgs {
-                spec,
-                manifests,
-                schemas,
-                format,
-                strict,
-                clusters,
-                blueprints,
-                skip_policy_tests,
-            },
-            style,
-        ),
-        Command::Diff(args) => crate::commands::diff::run(&args, style),
-        Command::Cost(args) => crate::commands::cost::run(&args, style),
-        Command::Drift(args) => crate::commands::drift::run(&args, style),
-        Command::Rollout(cmd) => crate::commands::rollout::run(&cmd, style),
-        Command::Render(args) => crate::commands::render::run(&args, style),
-        Command::Graph(args) => crate::commands::graph::run(&args, style),
-        Command::Catalog(args) => crate::commands::catalog::run(&args),
+    let shown = spec_report(&cli.command);
+    let result = dispatch(&cli.command, style);
+    exit_code(result, shown, style)
+}
+
+fn dispatch(command: &Command, style: Style) -> CommandResult {
+    match command {
+        Command::Validate(a) => validate::run(a, style),
+        Command::Compile(a) => compile::run(a, style),
+        Command::Check(a) => check::run(a, style),
+        Command::Diff(a) => diff::run(a, style),
+        Command::Cost(a) => cost::run(a, style),
+        Command::Drift(a) => drift::run(a, style),
+        Command::Rollout(a) => rollout::run(a, style),
+        Command::Render(a) => render::run(a, style),
+        Command::Graph(a) => graph::run(a, style),
+        Command::Catalog(a) => catalog::run(a, style),
+        Command::Init(a) => init::run(a, style),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             let mut buf = Vec::new();
-            clap_complete::generate(shell, &mut Cli::command(), "mlpc", &mut buf);
-            crate::output::write(&buf);
-            Ok(0)
+            clap_complete::generate(*shell, &mut Cli::command(), "mlpc", &mut buf);
+            mlpc::output::write(&buf);
+            Ok(Outcome::Clean)
         }
         Command::Synth { clusters, teams } => {
-            print!(
-                "{}",
-                crate::synth::spec(crate::synth::Size { clusters, teams })
-            );
-            Ok(0)
+            commands::print(&mlpc::synth::spec(mlpc::synth::Size {
+                clusters: *clusters,
+                teams: *teams,
+            }));
+            Ok(Outcome::Clean)
         }
         Command::Schema => {
-            print!("{}", crate::spec::schema::schema_json());
-            Ok(0)
+            commands::print(&mlpc::spec::schema::schema_json());
+            Ok(Outcome::Clean)
         }
-        Command::Init { dir, force } => crate::init::write(&dir, force).map(|written| {
-            for w in written {
-                println!("wrote {}", w.display());
+    }
+}
+
+/// How a command shows a spec with errors: in the format of its own report,
+/// so a tool that parses that report still can.
+#[derive(Clone, Copy, Debug)]
+enum SpecReport {
+    /// Findings on stdout, for people or as JSON (`validate`, `compile`, `check --format human`).
+    Findings(Format),
+    /// Findings on stderr: stdout is a manifest stream or a picture (`render`, `graph`, `rollout plan`).
+    Stderr,
+    /// `check`'s own JSON or JUnit report, the findings as `input` findings.
+    Check(CheckFormat),
+    /// Every revision's findings in the comparison's format (`diff`, `cost`, `rollout plan --base`).
+    Revisions(ReportFormat),
+    /// Findings on stderr and "nothing checked", exit 2 (`drift`).
+    NothingChecked,
+}
+
+fn spec_report(command: &Command) -> SpecReport {
+    match command {
+        Command::Validate(a) => SpecReport::Findings(a.format),
+        Command::Check(a) if a.format != CheckFormat::Human => SpecReport::Check(a.format),
+        Command::Diff(diff::DiffArgs { format, .. })
+        | Command::Cost(cost::CostArgs { format, .. }) => SpecReport::Revisions(*format),
+        Command::Rollout(rollout::RolloutCommand::Plan(a)) if a.base.is_some() => {
+            SpecReport::Revisions(a.format)
+        }
+        Command::Rollout(_) | Command::Render(_) | Command::Graph(_) => SpecReport::Stderr,
+        Command::Drift(_) => SpecReport::NothingChecked,
+        _ => SpecReport::Findings(Format::Human),
+    }
+}
+
+/// The exit code of a command's result, after printing what it did not:
+/// the invalid spec in the command's format, or the error on one line.
+fn exit_code(result: CommandResult, shown: SpecReport, style: Style) -> i32 {
+    match result {
+        Ok(Outcome::Clean) => 0,
+        Ok(Outcome::Findings) => 1,
+        Ok(Outcome::Unchecked) => 2,
+        Err(CommandError::InvalidSpec(specs)) => show_invalid(&specs, shown, style),
+        Err(CommandError::Usage(message)) => {
+            print_error(&message, style);
+            2
+        }
+        Err(CommandError::Failed(e)) => {
+            print_error(&e.to_string(), style);
+            match e {
+                // A blueprint that does not render is a finding about the input.
+                Error::Blueprint { .. } => 1,
+                _ => 2,
             }
-            println!(
-                "next: mlpc validate --spec {}",
-                dir.join("ml-platform.toml").display()
-            );
-            0
+        }
+    }
+}
+
+/// Errors can quote inputs (a rendered line, a path, a server's answer):
+/// redacted and on one line like every finding.
+fn print_error(message: &str, style: Style) {
+    eprintln!(
+        "{} {}",
+        style.red("error:"),
+        mlpc::redact::safe_line(message)
+    );
+}
+
+/// Print the findings of every invalid spec as `shown`; the exit code.
+fn show_invalid(specs: &[Invalid], shown: SpecReport, style: Style) -> i32 {
+    let human = |i: &Invalid| report::human(&i.diagnostics, Some(&i.sources), style);
+    match shown {
+        SpecReport::Findings(Format::Human) => {
+            specs.iter().for_each(|i| commands::print(&human(i)))
+        }
+        SpecReport::Findings(Format::Json) => {
+            let diags: Vec<_> = specs.iter().flat_map(|i| i.diagnostics.clone()).collect();
+            commands::print(&report::json(&diags));
+        }
+        SpecReport::Stderr | SpecReport::NothingChecked => {
+            specs.iter().for_each(|i| eprint!("{}", human(i)))
+        }
+        SpecReport::Check(format) => {
+            let diags: Vec<_> = specs.iter().flat_map(|i| i.diagnostics.clone()).collect();
+            let findings = mlpc::check::Report::of_invalid_spec(&diags);
+            commands::print(&match format {
+                CheckFormat::Junit => mlpc::check::output::junit(&findings),
+                _ => mlpc::check::output::json(&findings),
+            });
+        }
+        SpecReport::Revisions(format) => commands::print(&match format {
+            ReportFormat::Human => report::invalid_revisions_human(specs, style),
+            ReportFormat::Markdown => report::invalid_revisions_markdown(specs),
+            ReportFormat::Json => report::invalid_revisions_json(specs),
         }),
-    };
-    match result {
-        Ok(code) => code,
-        Err(e) => {
-            let code = e.exit_code();
-            // Errors can quote inputs (a rendered line, a path, a server's
-            // answer): redacted and on one line like every finding.
-            eprintln!(
-                "{} {}",
-                style.red("error:"),
-                crate::redact::safe_line(&e.to_string())
-            );
-            code
-        }
     }
-}
-
-pub fn print_findings(
-    diags: &[crate::diag::Diagnostic],
-    sources: Option<&crate::spec::source::SourceMap>,
-    format: Format,
-    style: Style,
-) {
-    let text = match format {
-        Format::Human => report::human(diags, sources, style),
-        Format::Json => report::json(diags),
-    };
-    crate::output::write(text.as_bytes());
-}
-
-/// `--env` must name an environment of the spec (a cluster's or an overlay
-/// file's): validating no view at all would print `0 error(s)` for a typo.
-fn check_env<'a>(
-    loaded: &crate::spec::load::Loaded,
-    env: Option<&'a str>,
-) -> Result<Option<&'a str>, Error> {
-    let Some(env) = env else {
-        return Ok(None);
-    };
-    let known = crate::validate::environment_names(loaded);
-    if known.contains(env) {
-        return Ok(Some(env));
+    if let SpecReport::NothingChecked = shown {
+        eprintln!(
+            "{} the spec does not compile; nothing checked",
+            style.red("error:")
+        );
+        return 2;
     }
-    Err(Error::Usage(crate::diag::unknown_name(
-        "--env",
-        env,
-        "environment",
-        known.iter().map(String::as_str),
-    )))
-}
-
-fn validate(spec: &Path, env: Option<&str>, format: Format, style: Style) -> Result<i32, Error> {
-    match crate::spec::load::load(spec)? {
-        Err((sources, diags)) => {
-            print_findings(&diags, Some(&sources), format, style);
-            Ok(1)
-        }
-        Ok(loaded) => {
-            let env = check_env(&loaded, env)?;
-            validated_report(crate::validate::validate(loaded, env), format, style)
-        }
-    }
-}
-
-fn validated_report(
-    result: Result<
-        crate::validate::Validated,
-        Box<(crate::spec::load::Loaded, Vec<crate::diag::Diagnostic>)>,
-    >,
-    format: Format,
-    style: Style,
-) -> Result<i32, Error> {
-    match result {
-        Ok(v) => {
-            print_findings(&v.diagnostics, Some(&v.loaded.sources), format, style);
-            if format == Format::Human {
-                println!("next: mlpc compile (writes out/), then mlpc check --schemas DIR");
-            }
-            Ok(0)
-        }
-        Err(rejected) => {
-            let (loaded, diags) = *rejected;
-            print_findings(&diags, Some(&loaded.sources), format, style);
-            Ok(1)
-        }
-    }
+    1
 }

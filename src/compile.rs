@@ -1,5 +1,5 @@
 //! The compile pipeline end to end: load → validate → plan → render → emit.
-//! Commands (`compile`, `check`, `diff`) call into here; nothing here prints.
+//! Commands (`compile`, `check`, `diff`, ...) call into here; nothing here prints.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::diag::Diagnostic;
 use crate::emit::lock::{LOCK_FILE, Lock, sha256_hex};
 use crate::emit::{self, Placed, Tree, layout};
 use crate::error::{Error, Result};
@@ -15,36 +14,12 @@ use crate::plan::{self, ClusterPlan, LayerCtx, PlatformPlan};
 use crate::policies::{self, PolicySet};
 use crate::render::{Blueprints, Renderer};
 use crate::spec::load::{self, Disk, Files};
-use crate::spec::source::SourceMap;
+use crate::spec::revision::{Revision, Side};
 use crate::validate::{self, Validated};
 
-/// A spec that could not be validated, with the sources to show the findings.
-pub struct Invalid {
-    pub sources: SourceMap,
-    pub diagnostics: Vec<Diagnostic>,
-}
-
-/// Load and validate; `Ok(Err(..))` when the spec has errors.
-pub fn load_validated(
-    files: &dyn Files,
-    spec: &Path,
-) -> Result<std::result::Result<Validated, Invalid>> {
-    match load::load_from(files, spec)? {
-        Err((sources, diagnostics)) => Ok(Err(Invalid {
-            sources,
-            diagnostics,
-        })),
-        Ok(loaded) => match validate::validate(loaded, None) {
-            Ok(v) => Ok(Ok(v)),
-            Err(rejected) => {
-                let (loaded, diagnostics) = *rejected;
-                Ok(Err(Invalid {
-                    sources: loaded.sources,
-                    diagnostics,
-                }))
-            }
-        },
-    }
+/// Load and validate; a spec with errors is [`Error::InvalidSpec`].
+pub fn load_validated(files: &dyn Files, spec: &Path) -> Result<Validated> {
+    validate::validate(load::load_from(files, spec)?, None)
 }
 
 /// The default of `compile --max-objects`: ten times the 200-cluster fleet
@@ -97,7 +72,7 @@ pub struct Compiled {
 }
 
 /// Compile from the working tree.
-pub fn compile(opts: &CompileOptions) -> Result<std::result::Result<Compiled, Invalid>> {
+pub fn compile(opts: &CompileOptions) -> Result<Compiled> {
     let blueprints = match &opts.blueprints {
         Some(dir) => Blueprints::with_overrides(dir)?,
         None => Blueprints::embedded(),
@@ -111,11 +86,8 @@ pub fn compile_with(
     spec: &Path,
     blueprints: Blueprints,
     only: &[String],
-) -> Result<std::result::Result<Compiled, Invalid>> {
-    let validated = match crate::trace::stage("load + validate", || load_validated(files, spec))? {
-        Ok(v) => v,
-        Err(invalid) => return Ok(Err(invalid)),
-    };
+) -> Result<Compiled> {
+    let validated = crate::trace::stage("load + validate", || load_validated(files, spec))?;
     let policy_set = policies::load(files, &validated.loaded.root)?;
     let known = validated.cluster_names();
     for c in only {
@@ -161,12 +133,74 @@ pub fn compile_with(
     let lock = make_lock(&validated, &policy_set, &renderer.blueprints, &tree);
     let mut tree = tree;
     tree.files.insert(LOCK_FILE.to_string(), lock.to_bytes());
-    Ok(Ok(Compiled {
+    Ok(Compiled {
         validated,
         plan,
         tree,
         lock,
-    }))
+    })
+}
+
+/// One revision compiled, with how reports and messages name it.
+pub struct CompiledAt {
+    pub side: Side,
+    pub label: String,
+    pub compiled: Compiled,
+}
+
+/// Compile revision `rev` of the spec (the working tree when `None`); `what`
+/// names the side in messages (`base`, `head`). `blueprints` is read at the
+/// revision too; a revision without that directory uses the embedded set,
+/// which is said in `notes` (for stderr, even when the compile then fails).
+pub fn compile_at(
+    what: &str,
+    rev: Option<&str>,
+    spec: &Path,
+    blueprints: Option<&Path>,
+    notes: &mut Vec<String>,
+) -> Result<CompiledAt> {
+    let at = Revision::open(what, rev)?;
+    let bp = match (blueprints, at.git()) {
+        (None, _) => Blueprints::embedded(),
+        (Some(dir), None) => Blueprints::with_overrides(dir)?,
+        (Some(dir), Some(git)) => match git.texts_under(dir).map_err(|e| at.context(e))? {
+            Some(texts) => Blueprints::with_texts(texts),
+            None => {
+                notes.push(format!(
+                    "{} has no {}; using the embedded blueprints",
+                    at.label,
+                    dir.display()
+                ));
+                Blueprints::embedded()
+            }
+        },
+    };
+    let compiled = compile_with(at.files(), spec, bp, &[]).map_err(|e| at.context(e))?;
+    Ok(CompiledAt {
+        side: at.side,
+        label: at.label,
+        compiled,
+    })
+}
+
+/// Revisions `base` and `head` (the working tree when `None`) compiled side
+/// by side; when either spec has errors, every error of both. `notes` as
+/// for [`compile_at`], the base's first.
+pub fn compile_both(
+    base: &str,
+    head: Option<&str>,
+    spec: &Path,
+    blueprints: Option<&Path>,
+    notes: &mut Vec<String>,
+) -> Result<(CompiledAt, CompiledAt)> {
+    let (mut base_notes, mut head_notes) = (Vec::new(), Vec::new());
+    let (b, h) = rayon::join(
+        || compile_at("base", Some(base), spec, blueprints, &mut base_notes),
+        || compile_at("head", head, spec, blueprints, &mut head_notes),
+    );
+    notes.append(&mut base_notes);
+    notes.append(&mut head_notes);
+    crate::error::both(b, h)
 }
 
 #[derive(Serialize)]
@@ -291,9 +325,11 @@ fn label_stages(c: &ClusterPlan, out: &mut [(String, Placed)]) -> Result<()> {
             .unwrap_or_default()
             .to_string();
         let Some(wave) = wave.filter(|w| stages.contains(w)) else {
-            return Err(Error::Other(format!(
-                "blueprint error: Application {name} in {d} has no sync wave among the fleet's RollingSync stages ({stages:?}); it would never sync"
-            )));
+            return Err(Error::NoStage {
+                application: name,
+                dir: d.clone(),
+                stages,
+            });
         };
         if let Some(l) = o
             .pointer_mut("/metadata/labels")

@@ -286,10 +286,12 @@ pub fn compile_json(spec: &Value) -> Result<Outcome, String> {
         Path::new("mem/ml-platform.toml"),
         Blueprints::embedded(),
         &[],
-    )
-    .map_err(|e| e.to_string())?;
+    );
     match compiled {
-        Err(invalid) => Ok(Outcome::Rejected(invalid.diagnostics)),
+        Err(e @ crate::error::Error::InvalidSpec(_)) => {
+            Ok(Outcome::Rejected(e.diagnostics().cloned().collect()))
+        }
+        Err(e) => Err(e.to_string()),
         Ok(c) => {
             let mut out = BTreeMap::new();
             for (path, bytes) in &c.tree.files {

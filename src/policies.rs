@@ -7,7 +7,7 @@ use std::path::Path;
 
 use include_dir::{Dir, include_dir};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, PolicyError, Result};
 use crate::plan::PolicySource;
 use crate::spec::load::Files;
 
@@ -35,7 +35,7 @@ pub fn embedded() -> Result<PolicySet> {
         let rego = f.contents_utf8().unwrap_or_default().to_string();
         let meta_file = EMBEDDED
             .get_file(format!("{name}.yaml"))
-            .ok_or_else(|| Error::Other(format!("embedded policy {name} has no {name}.yaml")))?;
+            .ok_or_else(|| PolicyError::NoMetadata(name.clone()))?;
         let meta = parse_meta(
             &format!("policies/{name}.yaml"),
             meta_file.contents_utf8().unwrap_or_default(),
@@ -74,10 +74,12 @@ pub fn load(files: &dyn Files, root: &Path) -> Result<PolicySet> {
         let rego_bytes = read(path)?;
         let meta_path = dir.join(format!("{name}.yaml"));
         let meta_bytes = read(&meta_path)?;
-        let rego = String::from_utf8(rego_bytes.clone())
-            .map_err(|_| Error::Other(format!("{} is not UTF-8", path.display())))?;
-        let meta_text = String::from_utf8(meta_bytes.clone())
-            .map_err(|_| Error::Other(format!("{} is not UTF-8", meta_path.display())))?;
+        let rego = String::from_utf8(rego_bytes.clone()).map_err(|_| Error::NotUtf8 {
+            path: path.to_path_buf(),
+        })?;
+        let meta_text = String::from_utf8(meta_bytes.clone()).map_err(|_| Error::NotUtf8 {
+            path: meta_path.clone(),
+        })?;
         let meta = parse_meta(&meta_path.display().to_string(), &meta_text)?;
         set.inputs.push((path.display().to_string(), rego_bytes));
         set.inputs
@@ -91,19 +93,20 @@ fn stem(p: &Path) -> Result<String> {
     p.file_stem()
         .and_then(|s| s.to_str())
         .map(str::to_string)
-        .ok_or_else(|| Error::Other(format!("bad policy file name {}", p.display())))
+        .ok_or_else(|| PolicyError::BadName(p.to_path_buf()).into())
 }
 
 fn parse_meta(path: &str, text: &str) -> Result<serde_json::Value> {
-    let docs = crate::yaml::parse_stream(text).map_err(|e| Error::Other(format!("{path}: {e}")))?;
+    let docs = crate::yaml::parse_stream(text).map_err(|e| PolicyError::Yaml {
+        path: path.to_string(),
+        message: e.to_string(),
+    })?;
     let meta = docs
         .into_iter()
         .next()
-        .ok_or_else(|| Error::Other(format!("{path} is empty")))?;
+        .ok_or_else(|| PolicyError::Empty(path.to_string()))?;
     if meta.get("kind").and_then(|k| k.as_str()).is_none() {
-        return Err(Error::Other(format!(
-            "{path} has no `kind` (the constraint kind)"
-        )));
+        return Err(PolicyError::NoKind(path.to_string()).into());
     }
     Ok(meta)
 }

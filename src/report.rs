@@ -4,6 +4,8 @@
 use std::io::IsTerminal;
 
 use crate::diag::{Diagnostic, Severity};
+use crate::error::Invalid;
+use crate::spec::revision::Side;
 use crate::spec::source::SourceMap;
 
 #[derive(Clone, Copy, Debug)]
@@ -121,4 +123,58 @@ pub fn redacted(d: &Diagnostic) -> Diagnostic {
     d.hint = d.hint.as_deref().map(crate::redact::safe_line);
     d.path = d.path.as_deref().map(crate::redact::safe_line);
     d
+}
+
+/// The label and side of an invalid spec read at a revision (the working
+/// tree when it was not).
+fn revision_of(i: &Invalid) -> (&str, Side) {
+    match &i.revision {
+        Some((side, label)) => (label.as_str(), side.clone()),
+        None => ("working tree", Side::working_tree()),
+    }
+}
+
+/// Specs with errors in a comparison (`diff`, `cost`, `rollout plan --base`):
+/// each revision's label, then its findings.
+pub fn invalid_revisions_human(specs: &[Invalid], style: Style) -> String {
+    let mut out = String::new();
+    for i in specs {
+        let (label, _) = revision_of(i);
+        out.push_str(&format!("{} {label}: spec invalid\n", style.red("error:")));
+        out.push_str(&human(&i.diagnostics, Some(&i.sources), style));
+    }
+    out
+}
+
+/// [`invalid_revisions_human`] as a pull-request comment.
+pub fn invalid_revisions_markdown(specs: &[Invalid]) -> String {
+    let mut out = String::new();
+    let plain = Style { color: false };
+    for i in specs {
+        let (label, _) = revision_of(i);
+        out.push_str(&format!("### mlpc: {label}: spec invalid\n\n```\n"));
+        out.push_str(&human(&i.diagnostics, Some(&i.sources), plain).replace("```", "'''"));
+        out.push_str("```\n\n");
+    }
+    out
+}
+
+/// [`invalid_revisions_human`] as JSON: `{"errors": [{revision, commit, error, diagnostics}]}`.
+pub fn invalid_revisions_json(specs: &[Invalid]) -> String {
+    let errors: Vec<serde_json::Value> = specs
+        .iter()
+        .map(|i| {
+            let (label, side) = revision_of(i);
+            serde_json::json!({
+                "revision": side.rev,
+                "commit": side.commit,
+                "error": format!("{label}: spec invalid"),
+                "diagnostics": i.diagnostics,
+            })
+        })
+        .collect();
+    let v = serde_json::json!({ "errors": errors });
+    let mut out = serde_json::to_string_pretty(&v).unwrap_or_default();
+    out.push('\n');
+    out
 }

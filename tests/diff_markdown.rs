@@ -1,9 +1,10 @@
 //! The PR comment stays under GitHub's limit: the summary and the table are
 //! always there, the details are trimmed and the comment says how many.
 
-use mlpc::diff::render::{self, MARKDOWN_LIMIT, Report, Side};
+use mlpc::diff::render::{self, MARKDOWN_LIMIT, Report};
 use mlpc::diff::{ChangeKind, Options, diff_objects};
 use mlpc::emit::Placed;
+use mlpc::spec::revision::Side;
 use serde_json::json;
 
 fn placed(cluster: &str, i: usize, payload: &str) -> Placed {

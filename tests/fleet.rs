@@ -12,9 +12,8 @@ fn compiled_objects(dir: &std::path::Path) -> Vec<Object> {
         spec: dir.join("ml-platform.toml"),
         ..Default::default()
     }) {
-        Ok(Ok(c)) => c,
-        Ok(Err(inv)) => panic!("invalid: {:?}", inv.diagnostics),
-        Err(e) => panic!("{e}"),
+        Ok(c) => c,
+        Err(e) => panic!("{e}: {:?}", e.diagnostics().collect::<Vec<_>>()),
     };
     Object::from_placed(&c.tree.objects)
 }

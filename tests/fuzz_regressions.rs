@@ -89,13 +89,13 @@ fn run_spec(data: &[u8]) -> SpecOutcome {
         Some(i) => (&data[..i], Some(&data[i + MARKER.len()..])),
         None => (data, None),
     };
-    let loaded = load_from(&Mem { base, overlay }, Path::new("ml-platform.toml"))
-        .expect("in-memory reads never fail");
-    match loaded {
-        Err((_, diags)) => {
+    match load_from(&Mem { base, overlay }, Path::new("ml-platform.toml")) {
+        Err(e @ mlpc::error::Error::InvalidSpec(_)) => {
+            let diags: Vec<_> = e.diagnostics().cloned().collect();
             assert!(!diags.is_empty());
             SpecOutcome::LoadFailed(error_codes(&diags))
         }
+        Err(e) => panic!("in-memory reads never fail: {e}"),
         Ok(loaded) => {
             if let Some(o) = loaded.overlays.get("staging") {
                 let _ = mlpc::spec::tree::merge(o, &loaded.base);
@@ -106,7 +106,8 @@ fn run_spec(data: &[u8]) -> SpecOutcome {
                     SpecOutcome::Valid
                 }
                 Err(e) => {
-                    let codes = error_codes(&e.1);
+                    let diags: Vec<_> = e.diagnostics().cloned().collect();
+                    let codes = error_codes(&diags);
                     assert!(!codes.is_empty(), "failed validation without errors");
                     SpecOutcome::Invalid(codes)
                 }

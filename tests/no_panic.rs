@@ -13,7 +13,7 @@ fn run_all(bytes: Vec<u8>) {
     std::fs::write(&spec, &bytes).unwrap();
     let mut sources = SourceMap::default();
     let _ = parse_bytes(Path::new("x.toml"), bytes, &mut sources);
-    if let Ok(Ok(loaded)) = mlpc::spec::load::load(&spec) {
+    if let Ok(loaded) = mlpc::spec::load::load(&spec) {
         let _ = mlpc::validate::validate(loaded, None);
     }
 }
@@ -107,9 +107,9 @@ fn empty_file_reports_missing_keys() {
     let dir = tempfile::tempdir().unwrap();
     let spec = dir.path().join("ml-platform.toml");
     std::fs::write(&spec, "").unwrap();
-    let loaded = mlpc::spec::load::load(&spec).unwrap().unwrap();
+    let loaded = mlpc::spec::load::load(&spec).unwrap();
     let err = mlpc::validate::validate(loaded, None).unwrap_err();
-    let codes: Vec<&str> = err.1.iter().map(|d| d.code).collect();
+    let codes: Vec<&str> = err.diagnostics().map(|d| d.code).collect();
     assert!(codes.contains(&"E004"), "{codes:?}");
 }
 
@@ -126,7 +126,7 @@ fn thousands_of_entries_validate() {
     let dir = tempfile::tempdir().unwrap();
     let spec = dir.path().join("ml-platform.toml");
     std::fs::write(&spec, text).unwrap();
-    let loaded = mlpc::spec::load::load(&spec).unwrap().unwrap();
+    let loaded = mlpc::spec::load::load(&spec).unwrap();
     let v = mlpc::validate::validate(loaded, None).expect("valid");
     assert_eq!(v.envs["prod"].teams.len(), 3000);
 }

@@ -14,7 +14,7 @@ fn every_emitted_object_validates_strictly() {
         spec: repo().join("ml-platform.toml"),
         ..CompileOptions::default()
     }) {
-        Ok(Ok(c)) => c,
+        Ok(c) => c,
         _ => panic!("the example compiles"),
     };
     let objects: Vec<Object> = Object::from_placed(&compiled.tree.objects);

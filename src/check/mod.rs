@@ -122,6 +122,44 @@ pub struct Report {
 }
 
 impl Report {
+    /// The findings of a spec that does not compile as check findings
+    /// (source `input`, the spec file and position, the finding code as the
+    /// rule), so an invalid spec is reported in the format the caller asked for.
+    pub fn of_invalid_spec(diags: &[crate::diag::Diagnostic]) -> Report {
+        let mut findings: Vec<Finding> = diags
+            .iter()
+            .map(|d| {
+                let (file, message) = match &d.position {
+                    Some(p) => (p.file.clone(), format!("{p}: {}", d.message)),
+                    None => ("ml-platform.toml".to_string(), d.message.clone()),
+                };
+                let message = match &d.hint {
+                    Some(h) => format!("{message} (hint: {h})"),
+                    None => message,
+                };
+                Finding {
+                    severity: d.severity,
+                    source: Source::Input,
+                    cluster: None,
+                    file,
+                    api_version: String::new(),
+                    kind: String::new(),
+                    namespace: None,
+                    name: d.path.clone().unwrap_or_default(),
+                    path: d.path.clone().unwrap_or_else(|| ".".into()),
+                    message,
+                    rule: d.code.to_string(),
+                }
+            })
+            .collect();
+        findings.sort();
+        Report {
+            objects: 0,
+            findings,
+            policy_tests: 0,
+        }
+    }
+
     pub fn errors(&self) -> usize {
         self.findings
             .iter()

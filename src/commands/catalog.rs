@@ -4,10 +4,11 @@
 
 use serde_json::json;
 
-use crate::catalog::{CATALOG, EXTERNAL_CLOUD_FLAGS, INCOMPATIBLE, KUBERNETES_LINES, Source};
-use crate::cli::Format;
-use crate::error::Result;
-use crate::plan::addons;
+use mlpc::catalog::{CATALOG, EXTERNAL_CLOUD_FLAGS, INCOMPATIBLE, KUBERNETES_LINES, Source};
+use mlpc::plan::addons;
+use mlpc::report::Style;
+
+use super::{CommandResult, Format, Outcome, print};
 
 #[derive(clap::Args, Debug, Clone)]
 #[command(
@@ -30,7 +31,7 @@ fn source_text(s: &Source) -> String {
     }
 }
 
-pub fn render(format: Format) -> String {
+fn render(format: Format) -> String {
     match format {
         Format::Json => {
             let v = json!({
@@ -131,7 +132,7 @@ pub fn render(format: Format) -> String {
     }
 }
 
-pub fn run(a: &CatalogArgs) -> Result<i32> {
-    crate::output::write(render(a.format).as_bytes());
-    Ok(0)
+pub fn run(a: &CatalogArgs, _style: Style) -> CommandResult {
+    print(&render(a.format));
+    Ok(Outcome::Clean)
 }

@@ -4,12 +4,12 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::check::{self, CheckOptions, Object, Policies, manifests, output, policy_tests};
-use crate::cli::print_findings;
-use crate::compile::{CompileOptions, compile};
-use crate::error::{Error, Result};
-use crate::report::Style;
-use crate::spec::load::Disk;
+use mlpc::check::{self, CheckOptions, Object, Policies, manifests, output, policy_tests};
+use mlpc::compile::{CompileOptions, compile};
+use mlpc::report::Style;
+use mlpc::spec::load::Disk;
+
+use super::{CommandError, CommandResult, Outcome, print};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum CheckFormat {
@@ -18,21 +18,38 @@ pub enum CheckFormat {
     Junit,
 }
 
+#[derive(clap::Args, Debug, Clone)]
+#[command(
+    after_help = "Examples:\n  mlpc check --schemas ../shared/schemas\n  mlpc check --manifests k8s/ --schemas schemas/ --strict --format junit > check.xml"
+)]
 pub struct CheckArgs {
+    #[arg(long, default_value = "ml-platform.toml")]
     pub spec: PathBuf,
+    /// Check this directory of YAML files instead of the compiled spec.
+    #[arg(long)]
     pub manifests: Option<PathBuf>,
+    /// Schema directories (repeatable): <group>/<kind>_<version>.json and <kind>-<group>-<version>.json layouts.
+    #[arg(long = "schemas")]
     pub schemas: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "human")]
     pub format: CheckFormat,
+    /// Objects without a schema are errors; open schemas reject unknown fields.
+    #[arg(long)]
     pub strict: bool,
+    /// Only these clusters of the spec (repeatable).
+    #[arg(long = "cluster")]
     pub clusters: Vec<String>,
+    #[arg(long)]
     pub blueprints: Option<PathBuf>,
+    /// Do not run the policies' allowed/denied example tests.
+    #[arg(long)]
     pub skip_policy_tests: bool,
 }
 
-pub fn run(a: &CheckArgs, style: Style) -> Result<i32> {
+pub fn run(a: &CheckArgs, style: Style) -> CommandResult {
     for d in &a.schemas {
         if !d.is_dir() {
-            return Err(Error::Usage(format!(
+            return Err(CommandError::Usage(format!(
                 "--schemas {}: not a directory",
                 d.display()
             )));
@@ -40,7 +57,7 @@ pub fn run(a: &CheckArgs, style: Style) -> Result<i32> {
     }
     if a.schemas.is_empty() {
         if a.strict {
-            return Err(Error::Usage(
+            return Err(CommandError::Usage(
                 "--strict needs at least one --schemas DIR".into(),
             ));
         }
@@ -51,36 +68,13 @@ pub fn run(a: &CheckArgs, style: Style) -> Result<i32> {
     }
     let spec_exists = a.spec.is_file();
     let compiled = if spec_exists {
-        let opts = CompileOptions {
+        Some(compile(&CompileOptions {
             spec: a.spec.clone(),
             blueprints: a.blueprints.clone(),
             clusters: a.clusters.clone(),
-        };
-        match compile(&opts)? {
-            Ok(c) => Some(c),
-            Err(invalid) => {
-                if a.format == CheckFormat::Human {
-                    print_findings(
-                        &invalid.diagnostics,
-                        Some(&invalid.sources),
-                        crate::cli::Format::Human,
-                        style,
-                    );
-                } else {
-                    // A CI step that parses JSON or JUnit must get that format
-                    // even when the spec itself is invalid.
-                    let report = spec_findings(&invalid.diagnostics);
-                    let text = match a.format {
-                        CheckFormat::Junit => output::junit(&report),
-                        _ => output::json(&report),
-                    };
-                    crate::output::write(text.as_bytes());
-                }
-                return Ok(1);
-            }
-        }
+        })?)
     } else if a.manifests.is_none() {
-        return Err(Error::Usage(format!(
+        return Err(CommandError::Usage(format!(
             "{} not found; pass --spec FILE, or --manifests DIR to check a directory of YAML",
             a.spec.display()
         )));
@@ -131,9 +125,9 @@ pub fn run(a: &CheckArgs, style: Style) -> Result<i32> {
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."));
         let set = if spec_exists {
-            crate::policies::load(&Disk, &root)?
+            mlpc::policies::load(&Disk, &root)?
         } else {
-            crate::policies::embedded()?
+            mlpc::policies::embedded()?
         };
         let tests_dir = root.join("policies").join("tests");
         let fixtures = policy_tests::load(if tests_dir.is_dir() && spec_exists {
@@ -147,49 +141,10 @@ pub fn run(a: &CheckArgs, style: Style) -> Result<i32> {
     }
     report.findings.sort();
 
-    let text = match a.format {
+    print(&match a.format {
         CheckFormat::Human => output::human(&report, style),
         CheckFormat::Json => output::json(&report),
         CheckFormat::Junit => output::junit(&report),
-    };
-    crate::output::write(text.as_bytes());
-    Ok(if report.errors() > 0 { 1 } else { 0 })
-}
-
-/// Validation findings of the spec as check findings (source `input`, the
-/// spec file and position, the finding code as the rule), so an invalid spec
-/// is reported in the format the caller asked for.
-fn spec_findings(diags: &[crate::diag::Diagnostic]) -> check::Report {
-    let mut findings: Vec<check::Finding> = diags
-        .iter()
-        .map(|d| {
-            let (file, message) = match &d.position {
-                Some(p) => (p.file.clone(), format!("{p}: {}", d.message)),
-                None => ("ml-platform.toml".to_string(), d.message.clone()),
-            };
-            let message = match &d.hint {
-                Some(h) => format!("{message} (hint: {h})"),
-                None => message,
-            };
-            check::Finding {
-                severity: d.severity,
-                source: check::Source::Input,
-                cluster: None,
-                file,
-                api_version: String::new(),
-                kind: String::new(),
-                namespace: None,
-                name: d.path.clone().unwrap_or_default(),
-                path: d.path.clone().unwrap_or_else(|| ".".into()),
-                message,
-                rule: d.code.to_string(),
-            }
-        })
-        .collect();
-    findings.sort();
-    check::Report {
-        objects: 0,
-        findings,
-        policy_tests: 0,
-    }
+    });
+    Ok(Outcome::findings_if(report.errors() > 0))
 }

@@ -1,28 +1,15 @@
 //! `mlpc diff --base REV [--head REV]`: compile two revisions in memory (read
 //! straight from the Git object database) and compare them object by object.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use crate::compile::{Compiled, Invalid, compile_with};
-use crate::diff::render::{self, Report, Side};
-use crate::diff::{self, Options};
-use crate::emit::Placed;
-use crate::error::{Error, Result};
-use crate::render::Blueprints;
-use crate::report::Style;
-use crate::spec::git::GitFiles;
-use crate::spec::load::Disk;
+use mlpc::compile::Compiled;
+use mlpc::diff::render::{self, Report};
+use mlpc::diff::{self, Options};
+use mlpc::emit::Placed;
+use mlpc::report::Style;
 
-/// Output formats of `mlpc diff` and `mlpc cost`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum ReportFormat {
-    /// Colored text for a terminal.
-    Human,
-    /// A pull-request comment.
-    Markdown,
-    /// Stable JSON for tools.
-    Json,
-}
+use super::{CommandError, CommandResult, Outcome, ReportFormat, compile_both, json_text, print};
 
 #[derive(clap::Args, Debug, Clone)]
 #[command(after_help = "Examples:
@@ -65,132 +52,14 @@ pub struct DiffArgs {
     pub context: usize,
 }
 
-/// One compiled side, or why it is not.
-pub struct CompiledSide {
-    pub side: Side,
-    pub label: String,
-    pub result: std::result::Result<Compiled, Invalid>,
-}
-
-/// Compile `rev` (the working tree when `None`) of the spec at `spec`.
-pub fn compile_rev(
-    what: &str,
-    rev: Option<&str>,
-    spec: &Path,
-    blueprints: Option<&Path>,
-) -> Result<CompiledSide> {
-    match rev {
-        Some(rev) => {
-            let files = GitFiles::open(rev)?;
-            let side = Side {
-                rev: rev.to_string(),
-                commit: Some(files.commit().to_string()),
-            };
-            let label = format!("{what} revision {rev} ({})", files.short_commit());
-            let bp = match blueprints {
-                Some(dir) => match files.blueprints(dir).map_err(|e| context(&label, e))? {
-                    Some(b) => b,
-                    None => {
-                        eprintln!(
-                            "note: {label} has no {}; using the embedded blueprints",
-                            dir.display()
-                        );
-                        Blueprints::embedded()
-                    }
-                },
-                None => Blueprints::embedded(),
-            };
-            let result = compile_with(&files, spec, bp, &[]).map_err(|e| context(&label, e))?;
-            Ok(CompiledSide {
-                side,
-                label,
-                result,
-            })
-        }
-        None => {
-            let label = format!("{what} (working tree)");
-            let bp = match blueprints {
-                Some(dir) => Blueprints::with_overrides(dir)?,
-                None => Blueprints::embedded(),
-            };
-            let result = compile_with(&Disk, spec, bp, &[]).map_err(|e| context(&label, e))?;
-            Ok(CompiledSide {
-                side: Side::working_tree(),
-                label,
-                result,
-            })
-        }
-    }
-}
-
-/// Prefix an error with the side it happened on, keeping its exit code.
-fn context(label: &str, e: Error) -> Error {
-    match e {
-        Error::Usage(m) => Error::Usage(format!("{label}: {m}")),
-        Error::InvalidSpec(d) => Error::InvalidSpec(d),
-        other => Error::Other(format!("{label}: {other}")),
-    }
-}
-
-/// Print "spec invalid" for each (label, side, findings), in the requested
-/// format.
-pub fn report_invalid(invalid: &[(&str, &Side, &Invalid)], format: ReportFormat, style: Style) {
-    let mut out = String::new();
-    match format {
-        ReportFormat::Human => {
-            for (label, _, i) in invalid {
-                out.push_str(&format!("{} {label}: spec invalid\n", style.red("error:")));
-                out.push_str(&crate::report::human(
-                    &i.diagnostics,
-                    Some(&i.sources),
-                    style,
-                ));
-            }
-        }
-        ReportFormat::Markdown => {
-            let plain = Style { color: false };
-            for (label, _, i) in invalid {
-                out.push_str(&format!("### mlpc: {label}: spec invalid\n\n```\n"));
-                out.push_str(
-                    &crate::report::human(&i.diagnostics, Some(&i.sources), plain)
-                        .replace("```", "'''"),
-                );
-                out.push_str("```\n\n");
-            }
-        }
-        ReportFormat::Json => {
-            let errors: Vec<serde_json::Value> = invalid
-                .iter()
-                .map(|(label, side, i)| {
-                    serde_json::json!({
-                        "revision": side.rev,
-                        "commit": side.commit,
-                        "error": format!("{label}: spec invalid"),
-                        "diagnostics": i.diagnostics,
-                    })
-                })
-                .collect();
-            let v = serde_json::json!({ "errors": errors });
-            out.push_str(&serde_json::to_string_pretty(&v).unwrap_or_default());
-            out.push('\n');
-        }
-    }
-    print_out(&out);
-}
-
-/// Write to stdout; a failed write (a full disk, a closed pipe) exits 2.
-pub fn print_out(text: &str) {
-    crate::output::write(text.as_bytes());
-}
-
-fn check_layers(layers: &[String]) -> Result<()> {
+fn check_layers(layers: &[String]) -> Result<(), CommandError> {
     let known = diff::known_layers();
     for l in layers {
         if !known.contains(&l.as_str()) {
-            let hint = crate::diag::suggest(l, known.iter().copied())
+            let hint = mlpc::diag::suggest(l, known.iter().copied())
                 .map(|s| format!(" (did you mean {s}?)"))
                 .unwrap_or_default();
-            return Err(Error::Usage(format!(
+            return Err(CommandError::Usage(format!(
                 "--layer {l}: no such layer{hint}; layers are {}",
                 known.join(", ")
             )));
@@ -199,7 +68,7 @@ fn check_layers(layers: &[String]) -> Result<()> {
     Ok(())
 }
 
-fn check_clusters(only: &[String], base: &Compiled, head: &Compiled) -> Result<()> {
+fn check_clusters(only: &[String], base: &Compiled, head: &Compiled) -> Result<(), CommandError> {
     let mut known: Vec<String> = vec!["fleet".into()];
     for c in [base, head] {
         known.extend(c.plan.clusters.iter().map(|p| p.cluster.name.clone()));
@@ -208,10 +77,10 @@ fn check_clusters(only: &[String], base: &Compiled, head: &Compiled) -> Result<(
     known.dedup();
     for c in only {
         if !known.contains(c) {
-            let hint = crate::diag::suggest(c, known.iter().map(String::as_str))
+            let hint = mlpc::diag::suggest(c, known.iter().map(String::as_str))
                 .map(|s| format!(" (did you mean {s}?)"))
                 .unwrap_or_default();
-            return Err(Error::Usage(format!(
+            return Err(CommandError::Usage(format!(
                 "--cluster {c}: no such cluster at either revision{hint}"
             )));
         }
@@ -219,43 +88,15 @@ fn check_clusters(only: &[String], base: &Compiled, head: &Compiled) -> Result<(
     Ok(())
 }
 
-pub fn run(args: &DiffArgs, style: Style) -> Result<i32> {
+pub fn run(args: &DiffArgs, style: Style) -> CommandResult {
     check_layers(&args.layers)?;
-    let (base, head) = rayon::join(
-        || {
-            compile_rev(
-                "base",
-                Some(&args.base),
-                &args.spec,
-                args.blueprints.as_deref(),
-            )
-        },
-        || {
-            compile_rev(
-                "head",
-                args.head.as_deref(),
-                &args.spec,
-                args.blueprints.as_deref(),
-            )
-        },
-    );
-    let (base, head) = (base?, head?);
-    let (b, h) = match (&base.result, &head.result) {
-        (Ok(b), Ok(h)) => (b, h),
-        _ => {
-            let invalid: Vec<(&str, &Side, &Invalid)> = [&base, &head]
-                .into_iter()
-                .filter_map(|s| {
-                    s.result
-                        .as_ref()
-                        .err()
-                        .map(|i| (s.label.as_str(), &s.side, i))
-                })
-                .collect();
-            report_invalid(&invalid, args.format, style);
-            return Ok(1);
-        }
-    };
+    let (base, head) = compile_both(
+        &args.base,
+        args.head.as_deref(),
+        &args.spec,
+        args.blueprints.as_deref(),
+    )?;
+    let (b, h) = (&base.compiled, &head.compiled);
     check_clusters(&args.clusters, b, h)?;
 
     let select = |objs: &[Placed]| -> Vec<Placed> {
@@ -275,9 +116,9 @@ pub fn run(args: &DiffArgs, style: Style) -> Result<i32> {
     };
     changes.retain(|c| c.in_layers(&args.layers));
 
-    let cost = crate::cost::delta(
-        &crate::cost::estimate(&b.validated, &b.plan).only(&args.clusters),
-        &crate::cost::estimate(&h.validated, &h.plan).only(&args.clusters),
+    let cost = mlpc::cost::delta(
+        &mlpc::cost::estimate(&b.validated, &b.plan).only(&args.clusters),
+        &mlpc::cost::estimate(&h.validated, &h.plan).only(&args.clusters),
     );
     let report = Report {
         base: base.side.clone(),
@@ -288,39 +129,9 @@ pub fn run(args: &DiffArgs, style: Style) -> Result<i32> {
     };
     let text = match args.format {
         ReportFormat::Human => render::human(&report, style),
-        ReportFormat::Markdown => {
-            let mut text = render::markdown(&report);
-            // A picture beats a table when clusters, pools, teams or models
-            // change; it must not push the comment over the size limit.
-            if crate::commands::graph::topology(&b.plan)
-                != crate::commands::graph::topology(&h.plan)
-            {
-                let graph = crate::commands::graph::mermaid(
-                    &h.plan,
-                    &crate::commands::graph::present_layers(h),
-                );
-                let section = format!(
-                    "\n#### Platform topology changed: the head revision\n\n```mermaid\n{graph}```\n"
-                );
-                if text.len() + section.len() <= render::MARKDOWN_LIMIT {
-                    text.push_str(&section);
-                } else {
-                    text.push_str("\nPlatform topology changed; the picture is too large for this comment: run `mlpc graph`.\n");
-                }
-            }
-            text
-        }
-        ReportFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&render::json(&report))
-                .map_err(|e| Error::Other(e.to_string()))?;
-            s.push('\n');
-            s
-        }
+        ReportFormat::Markdown => render::markdown_with_topology(&report, b, h),
+        ReportFormat::Json => json_text(&render::json(&report))?,
     };
-    print_out(&text);
-    Ok(if args.exit_code && !changes.is_empty() {
-        1
-    } else {
-        0
-    })
+    print(&text);
+    Ok(Outcome::findings_if(args.exit_code && !changes.is_empty()))
 }

@@ -1,22 +1,16 @@
 //! `mlpc drift`: compile the spec, then compare each workload cluster's live
-//! objects with it (see `crate::drift`). Read-only.
+//! objects with it (see `mlpc::drift`). Read-only.
 
-use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::path::PathBuf;
 
 use clap::ValueEnum;
 use kube::config::Kubeconfig;
 
-use crate::compile::{CompileOptions, compile};
-use crate::drift::compare::Ignores;
-use crate::drift::{self, Options, Target, progress::Progress, render};
-use crate::error::{Error, Result};
-use crate::report::Style;
+use mlpc::compile::{CompileOptions, compile};
+use mlpc::drift::{self, Options, progress::Progress, render, targets};
+use mlpc::report::Style;
 
-/// Seconds a request may take when neither `--timeout` nor `[drift]
-/// timeout_seconds` says.
-pub const DEFAULT_TIMEOUT_SECONDS: u64 = 20;
+use super::{CommandError, CommandResult, Outcome, print};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum DriftFormat {
@@ -59,95 +53,39 @@ pub struct DriftArgs {
     pub out: PathBuf,
 }
 
-pub fn run(args: &DriftArgs, style: Style) -> Result<i32> {
+pub fn run(args: &DriftArgs, style: Style) -> CommandResult {
     if args.timeout == Some(0) {
-        return Err(Error::Usage("--timeout must be at least 1 second".into()));
+        return Err(CommandError::Usage(
+            "--timeout must be at least 1 second".into(),
+        ));
     }
     if args.concurrency == 0 || args.page_size == 0 {
-        return Err(Error::Usage(
+        return Err(CommandError::Usage(
             "--concurrency and --page-size must be at least 1".into(),
         ));
     }
     let kubeconfig = match &args.kubeconfig {
         Some(p) => Ok(Kubeconfig::read_from(p)
-            .map_err(|e| Error::Usage(format!("--kubeconfig {}: {e}", p.display())))?),
+            .map_err(|e| CommandError::Usage(format!("--kubeconfig {}: {e}", p.display())))?),
         None => Kubeconfig::read()
             .map_err(|e| format!("no usable kubeconfig (KUBECONFIG or ~/.kube/config): {e}")),
     };
-    let compiled = match compile(&CompileOptions {
+    let compiled = compile(&CompileOptions {
         spec: args.spec.clone(),
         blueprints: args.blueprints.clone(),
         clusters: args.clusters.clone(),
-    })? {
-        Ok(c) => c,
-        Err(invalid) => {
-            eprint!(
-                "{}",
-                crate::report::human(&invalid.diagnostics, Some(&invalid.sources), style)
-            );
-            eprintln!(
-                "{} the spec does not compile; nothing checked",
-                style.red("error:")
-            );
-            return Ok(2);
-        }
-    };
+    })?;
     if !compiled.validated.diagnostics.is_empty() {
         eprint!(
             "{}",
-            crate::report::human(
+            mlpc::report::human(
                 &compiled.validated.diagnostics,
                 Some(&compiled.validated.loaded.sources),
                 style
             )
         );
     }
-    let mut compiled = compiled;
-    let mut objects = std::mem::take(&mut compiled.tree.objects);
-    compiled.tree.files.clear();
-    let mut targets = Vec::new();
-    for cp in &compiled.plan.clusters {
-        let c = &cp.cluster;
-        if !args.clusters.is_empty() && !args.clusters.contains(&c.name) {
-            continue;
-        }
-        // Only what lives on the workload cluster: `management/` objects are
-        // the management cluster's.
-        let prefix = format!("clusters/{}/", c.name);
-        let (mine, rest): (Vec<_>, Vec<_>) = objects
-            .into_iter()
-            .partition(|p| p.path.starts_with(&prefix));
-        objects = rest;
-        let desired: Vec<serde_json::Value> = mine.into_iter().map(|p| p.object).collect();
-        let drift_spec = compiled
-            .validated
-            .spec_for_cluster(&c.name)
-            .map(|(s, _)| s.drift.clone())
-            .unwrap_or_default();
-        let ignores = Ignores::new(
-            drift_spec
-                .ignore
-                .iter()
-                .map(|i| (i.kind.as_str(), i.paths.as_slice())),
-        );
-        let seconds = args
-            .timeout
-            .or(drift_spec.timeout_seconds.map(u64::from))
-            .filter(|s| *s > 0)
-            .unwrap_or(DEFAULT_TIMEOUT_SECONDS);
-        targets.push(Target {
-            cluster: c.name.clone(),
-            context: c.context.clone(),
-            server: c.server.clone(),
-            orphan_only: previous_kinds(&args.out, &c.name),
-            desired,
-            ignores,
-            timeout: Duration::from_secs(seconds),
-        });
-    }
-    drop(objects);
-    let platform = compiled.plan.platform.name.clone();
-    drop(compiled);
+    let (platform, targets) = targets::targets(compiled, &args.clusters, args.timeout, &args.out);
     let report = drift::run(
         targets,
         Options {
@@ -159,59 +97,14 @@ pub fn run(args: &DriftArgs, style: Style) -> Result<i32> {
             progress: Progress::detect(true),
         },
     );
-    let text = match args.format {
+    print(&match args.format {
         DriftFormat::Human => render::human(&report, style),
         DriftFormat::Markdown => render::markdown(&report),
         DriftFormat::Json => render::json(&report),
-    };
-    crate::output::write(text.as_bytes());
-    Ok(report.exit_code())
-}
-
-/// `(apiVersion, kind)` of the objects of `cluster` in a previously compiled
-/// tree (`<out>/clusters/<cluster>/<layer>/*.yaml`); empty when there is none.
-/// mlpc writes one object per file in canonical YAML, so the top-level
-/// `apiVersion:` and `kind:` lines are enough.
-pub fn previous_kinds(out: &Path, cluster: &str) -> BTreeSet<(String, String)> {
-    let mut kinds = BTreeSet::new();
-    let linked = |p: &Path| std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink());
-    let dir = out.join("clusters").join(cluster);
-    if linked(out) || linked(&out.join("clusters")) || linked(&dir) {
-        return kinds;
-    }
-    let Ok(layers) = std::fs::read_dir(&dir) else {
-        return kinds;
-    };
-    for layer in layers.flatten() {
-        if !layer.file_type().is_ok_and(|t| t.is_dir()) {
-            continue;
-        }
-        let Ok(files) = std::fs::read_dir(layer.path()) else {
-            continue;
-        };
-        for f in files.flatten() {
-            let name = f.file_name();
-            let name = name.to_string_lossy();
-            if !name.ends_with(".yaml") || name == "kustomization.yaml" {
-                continue;
-            }
-            // Only regular files of out/: never through a link (or a FIFO).
-            if !f.file_type().is_ok_and(|t| t.is_file()) {
-                continue;
-            }
-            let Ok(text) = std::fs::read_to_string(f.path()) else {
-                continue;
-            };
-            let top = |key: &str| {
-                text.lines()
-                    .find_map(|l| l.strip_prefix(key))
-                    .map(|v| v.trim().trim_matches(['"', '\'']).to_string())
-                    .filter(|v| !v.is_empty())
-            };
-            if let (Some(v), Some(k)) = (top("apiVersion:"), top("kind:")) {
-                kinds.insert((v, k));
-            }
-        }
-    }
-    kinds
+    });
+    Ok(match report.exit_code() {
+        0 => Outcome::Clean,
+        1 => Outcome::Findings,
+        _ => Outcome::Unchecked,
+    })
 }

@@ -4,9 +4,10 @@
 
 use std::path::PathBuf;
 
-use crate::compile::{CompileOptions, compile};
-use crate::error::{Error, Result};
-use crate::report::Style;
+use mlpc::compile::{CompileOptions, compile};
+use mlpc::report::Style;
+
+use super::{CommandError, CommandResult, Outcome};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Scope {
@@ -31,22 +32,12 @@ pub struct RenderArgs {
     pub blueprints: Option<PathBuf>,
 }
 
-pub fn run(a: &RenderArgs, style: Style) -> Result<i32> {
-    let compiled = match compile(&CompileOptions {
+pub fn run(a: &RenderArgs, _style: Style) -> CommandResult {
+    let compiled = compile(&CompileOptions {
         spec: a.spec.clone(),
         blueprints: a.blueprints.clone(),
         clusters: vec![a.cluster.clone()],
-    })? {
-        Ok(c) => c,
-        Err(invalid) => {
-            // stdout is the manifest stream: findings go to stderr.
-            eprint!(
-                "{}",
-                crate::report::human(&invalid.diagnostics, Some(&invalid.sources), style)
-            );
-            return Ok(1);
-        }
-    };
+    })?;
     let prefixes: Vec<String> = match a.scope {
         Scope::Workload => vec![format!("clusters/{}/", a.cluster)],
         Scope::Management => vec![
@@ -64,7 +55,7 @@ pub fn run(a: &RenderArgs, style: Style) -> Result<i32> {
         .collect();
     files.sort();
     if files.is_empty() {
-        return Err(Error::Usage(format!(
+        return Err(CommandError::Usage(format!(
             "cluster {} has no {:?} objects",
             a.cluster, a.scope
         )));
@@ -76,6 +67,6 @@ pub fn run(a: &RenderArgs, style: Style) -> Result<i32> {
         }
         out.extend_from_slice(&compiled.tree.files[*f]);
     }
-    crate::output::write(&out);
-    Ok(0)
+    mlpc::output::write(&out);
+    Ok(Outcome::Clean)
 }

@@ -4,50 +4,16 @@
 use serde_json::{Value, json};
 
 use super::{Change, ChangeKind, Counts, changed_clusters, counts};
+use crate::compile::Compiled;
 use crate::cost::{self, Delta};
+use crate::graph;
 use crate::report::Style;
+use crate::spec::revision::Side;
 
 /// GitHub refuses comments over 65,536 characters; leave room for a bot's framing.
 pub const MARKDOWN_LIMIT: usize = 60_000;
 /// No single object's diff takes more than this share of a comment.
 const MARKDOWN_OBJECT_LIMIT: usize = 20_000;
-
-/// One side of the comparison.
-#[derive(Clone, Debug)]
-pub struct Side {
-    /// The revision as given (`HEAD~1`), or `working tree`.
-    pub rev: String,
-    /// The commit it resolved to; `None` for the working tree.
-    pub commit: Option<String>,
-}
-
-impl Side {
-    pub fn working_tree() -> Side {
-        Side {
-            rev: "working tree".into(),
-            commit: None,
-        }
-    }
-
-    fn short(&self) -> Option<&str> {
-        self.commit.as_deref().map(|c| &c[..7.min(c.len())])
-    }
-
-    fn describe(&self) -> String {
-        match self.short() {
-            Some(s) if s != self.rev => format!("{} ({s})", self.rev),
-            _ => self.rev.clone(),
-        }
-    }
-
-    fn describe_md(&self) -> String {
-        match self.short() {
-            Some(s) if s != self.rev => format!("`{}` (`{s}`)", self.rev),
-            Some(_) => format!("`{}`", self.rev),
-            None => "the working tree".into(),
-        }
-    }
-}
 
 /// Everything a report shows.
 pub struct Report<'a> {
@@ -307,6 +273,25 @@ fn details(c: &Change) -> String {
         }
     }
     format!("<details>\n<summary>{title}</summary>\n\n{body}\n</details>\n")
+}
+
+/// [`markdown`], and a picture of the head when clusters, pools, teams or
+/// models changed: a picture beats a table there. It must not push the
+/// comment over the size limit.
+pub fn markdown_with_topology(r: &Report<'_>, base: &Compiled, head: &Compiled) -> String {
+    let mut text = markdown(r);
+    if graph::topology(&base.plan) != graph::topology(&head.plan) {
+        let picture = graph::mermaid(&head.plan, &graph::present_layers(head));
+        let section = format!(
+            "\n#### Platform topology changed: the head revision\n\n```mermaid\n{picture}```\n"
+        );
+        if text.len() + section.len() <= MARKDOWN_LIMIT {
+            text.push_str(&section);
+        } else {
+            text.push_str("\nPlatform topology changed; the picture is too large for this comment: run `mlpc graph`.\n");
+        }
+    }
+    text
 }
 
 pub fn markdown(r: &Report<'_>) -> String {

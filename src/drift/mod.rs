@@ -15,6 +15,7 @@ pub mod compare;
 pub mod progress;
 pub mod quantity;
 pub mod render;
+pub mod targets;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;

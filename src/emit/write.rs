@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, OutputError, Result};
 
 use super::lock::{LOCK_FILE, Lock};
 
@@ -50,20 +50,14 @@ pub fn read_lock(out: &Path) -> Option<Lock> {
 pub fn read_regular(out: &Path, rel: &str) -> Result<Vec<u8>> {
     let path = under(out, rel)?;
     if has_symlink(out, rel) {
-        return Err(Error::Other(format!(
-            "{} is a symlink; mlpc never reads or writes through links in its output",
-            path.display()
-        )));
+        return Err(OutputError::Symlink(path).into());
     }
     let meta = fs::symlink_metadata(&path).map_err(|source| Error::Read {
         path: path.clone(),
         source,
     })?;
     if !meta.is_file() {
-        return Err(Error::Other(format!(
-            "{} is not a regular file",
-            path.display()
-        )));
+        return Err(OutputError::NotRegular(path).into());
     }
     fs::read(&path).map_err(|source| Error::Read { path, source })
 }
@@ -81,7 +75,7 @@ fn under(root: &Path, rel: &str) -> Result<PathBuf> {
     let mut p = root.to_path_buf();
     for part in rel.split('/') {
         if part.is_empty() || part == "." || part == ".." || part.contains('\\') {
-            return Err(Error::Other(format!("refusing the output path {rel:?}")));
+            return Err(OutputError::Escapes(rel.to_string()).into());
         }
         p.push(part);
     }
@@ -303,7 +297,7 @@ fn fill(
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(8)
         .build()
-        .map_err(|e| Error::Other(format!("cannot start writer threads: {e}")))?;
+        .map_err(|e| OutputError::Threads(e.to_string()))?;
     pool.install(|| {
         use rayon::prelude::*;
         jobs.par_iter().try_for_each(|(path, bytes)| {

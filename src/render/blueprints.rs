@@ -60,11 +60,10 @@ impl Blueprints {
                 if ft.is_dir() {
                     stack.push(p);
                 } else if ft.is_file() {
+                    // Walked from `dir`, so every path is under it.
                     let rel = p
                         .strip_prefix(dir)
-                        .map_err(|_| {
-                            Error::Other(format!("{} is outside {}", p.display(), dir.display()))
-                        })?
+                        .unwrap_or(&p)
                         .to_string_lossy()
                         .replace('\\', "/");
                     let text = std::fs::read_to_string(&p).map_err(|source| Error::Read {
@@ -78,6 +77,19 @@ impl Blueprints {
         }
         b.overridden.sort();
         Ok(b)
+    }
+
+    /// The embedded set with `texts` (path relative to the blueprint root,
+    /// text) replacing (or adding to) it: an override directory read from
+    /// somewhere other than the disk (a Git revision).
+    pub fn with_texts(texts: Vec<(String, String)>) -> Blueprints {
+        let mut b = Blueprints::embedded();
+        for (rel, text) in texts {
+            b.files.insert(rel.clone(), text);
+            b.overridden.push(rel);
+        }
+        b.overridden.sort();
+        b
     }
 
     /// Templates to render for a group (`platform`, `management`, `gitops` or a

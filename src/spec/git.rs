@@ -12,7 +12,6 @@ use std::path::{Component, Path, PathBuf};
 use git2::{ObjectType, Oid, Repository, TreeWalkMode, TreeWalkResult};
 
 use crate::error::{Error, Result};
-use crate::render::Blueprints;
 use crate::spec::load::Files;
 
 /// The files of one revision.
@@ -166,9 +165,10 @@ impl GitFiles {
         Ok(Some(tree))
     }
 
-    /// The blueprint directory `dir` at this revision over the embedded set,
-    /// or `None` when the revision has no such directory.
-    pub fn blueprints(&self, dir: &Path) -> Result<Option<Blueprints>> {
+    /// Every file under `dir` at this revision as text, by path relative to
+    /// `dir` (`mesh/objects.yaml.j2`), or `None` when the revision has no such
+    /// directory (`--blueprints DIR` read at a revision).
+    pub fn texts_under(&self, dir: &Path) -> Result<Option<Vec<(String, String)>>> {
         let read_err = |source: io::Error| Error::Read {
             path: dir.to_path_buf(),
             source,
@@ -187,21 +187,15 @@ impl GitFiles {
             TreeWalkResult::Ok
         })
         .map_err(|e| read_err(git_io(e)))?;
-        let mut b = Blueprints::embedded();
+        let mut texts = Vec::new();
         for (path, oid) in found {
             let blob = self.repo.find_blob(oid).map_err(|e| read_err(git_io(e)))?;
-            let text = String::from_utf8(blob.content().to_vec()).map_err(|_| {
-                Error::Other(format!(
-                    "{}/{path} at revision {} is not UTF-8",
-                    dir.display(),
-                    self.rev
-                ))
+            let text = String::from_utf8(blob.content().to_vec()).map_err(|_| Error::NotUtf8 {
+                path: PathBuf::from(format!("{}/{path} at revision {}", dir.display(), self.rev)),
             })?;
-            b.files.insert(path.clone(), text);
-            b.overridden.push(path);
+            texts.push((path, text));
         }
-        b.overridden.sort();
-        Ok(Some(b))
+        Ok(Some(texts))
     }
 }
 

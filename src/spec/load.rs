@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::diag::Diagnostic;
-use crate::error::{Error, Result};
+use crate::error::{Error, Invalid, Result};
 
 use super::source::{Loc, SourceFile, SourceMap};
 use super::tree::{Node, merge};
@@ -118,16 +118,13 @@ impl Files for Disk {
 
 /// Read and parse the spec and every `environments/*.toml` beside it.
 ///
-/// I/O problems are `Err`; syntax problems are diagnostics (`Ok(Err(diags))`),
-/// so the caller can print them all at once.
-pub fn load(spec_path: &Path) -> Result<std::result::Result<Loaded, (SourceMap, Vec<Diagnostic>)>> {
+/// I/O problems are their own errors; syntax problems are all collected into
+/// one [`crate::error::Error::InvalidSpec`], so the caller can print them all at once.
+pub fn load(spec_path: &Path) -> Result<Loaded> {
     load_from(&Disk, spec_path)
 }
 
-pub fn load_from(
-    files: &dyn Files,
-    spec_path: &Path,
-) -> Result<std::result::Result<Loaded, (SourceMap, Vec<Diagnostic>)>> {
+pub fn load_from(files: &dyn Files, spec_path: &Path) -> Result<Loaded> {
     let root = spec_path
         .parent()
         .map(Path::to_path_buf)
@@ -141,15 +138,15 @@ pub fn load_from(
     let cluster_overlays = read_overlays(files, &root, "clusters", &mut sources, &mut diags)?;
 
     match base {
-        Some(base) if diags.is_empty() => Ok(Ok(Loaded {
+        Some(base) if diags.is_empty() => Ok(Loaded {
             sources,
             base,
             overlays,
             cluster_overlays,
             root,
             spec_path: spec_path.to_path_buf(),
-        })),
-        _ => Ok(Err((sources, diags))),
+        }),
+        _ => Err(Invalid::new(sources, diags).into()),
     }
 }
 

@@ -3,6 +3,7 @@
 pub mod git;
 pub mod load;
 pub mod model;
+pub mod revision;
 pub mod schema;
 pub mod source;
 pub mod tree;

@@ -14,6 +14,7 @@ pub mod structural;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diag::{self, Diagnostic};
+use crate::error::{Invalid, Result};
 use crate::spec::load::Loaded;
 use crate::spec::model::Spec;
 use crate::spec::source::SourceMap;
@@ -118,10 +119,8 @@ fn locate(sources: &SourceMap, tree: &Node, mut d: Diagnostic, path: &[Seg]) -> 
 }
 
 /// Validate the loaded spec. `only_env` restricts the views to one environment.
-pub fn validate(
-    loaded: Loaded,
-    only_env: Option<&str>,
-) -> Result<Validated, Box<(Loaded, Vec<Diagnostic>)>> {
+/// A spec with errors is an [`crate::error::Error::InvalidSpec`] holding every finding.
+pub fn validate(loaded: Loaded, only_env: Option<&str>) -> Result<Validated> {
     let mut diags = Vec::new();
     let mut envs = BTreeMap::new();
     let mut all_envs = environments(&loaded);
@@ -184,7 +183,7 @@ pub fn validate(
     }
     diag::normalize(&mut diags);
     if diag::has_errors(&diags) {
-        return Err(Box::new((loaded, diags)));
+        return Err(Invalid::new(loaded.sources, diags).into());
     }
     Ok(Validated {
         loaded,

@@ -962,8 +962,7 @@ pub fn compile_spec(spec: &Path, blueprints: Option<&Path>) -> CompiledPlatform 
         blueprints: blueprints.map(Path::to_path_buf),
         clusters: vec![],
     })
-    .expect("compile")
-    .unwrap_or_else(|_| panic!("{} does not validate", spec.display()));
+    .unwrap_or_else(|e| panic!("{} does not compile: {e}", spec.display()));
     let mut objects: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     let mut contexts = BTreeMap::new();
     for c in &compiled.plan.clusters {

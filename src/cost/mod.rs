@@ -16,11 +16,16 @@
 //! estimated capacity; what no quota claims is `unallocated` (minimum nodes,
 //! headroom, the platform's own components).
 
+pub mod report;
+
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use serde::Serialize;
 
+use crate::error::Result;
 use crate::plan::{ClusterPlan, PlatformPlan, PoolCtx};
+use crate::spec::revision::{Revision, Side};
 use crate::validate::Validated;
 use crate::validate::names::parse_quantity;
 
@@ -466,6 +471,55 @@ pub fn cluster_cost(
     }
 }
 
+/// One revision's estimate, with how reports and messages name it.
+pub struct EstimateAt {
+    pub side: Side,
+    pub label: String,
+    pub estimate: Estimate,
+}
+
+/// The estimate of revision `rev` of the spec (the working tree when
+/// `None`); `what` names the side (`base`, `head`). Policies shape no price:
+/// the spec is planned without reading them, and nothing is rendered.
+pub fn estimate_at(what: &str, rev: Option<&str>, spec: &Path) -> Result<EstimateAt> {
+    let at = Revision::open(what, rev)?;
+    let validated = crate::compile::load_validated(at.files(), spec).map_err(|e| {
+        // The working tree's own errors need no label; its invalid spec
+        // does, to be reported beside the other revision's.
+        match (at.git(), e) {
+            (None, e @ crate::error::Error::InvalidSpec(_)) | (Some(_), e) => at.context(e),
+            (None, e) => e,
+        }
+    })?;
+    let plan = crate::plan::plan(&validated, &[]);
+    Ok(EstimateAt {
+        side: at.side,
+        label: at.label,
+        estimate: estimate(&validated, &plan),
+    })
+}
+
+/// The estimates of `head` (the working tree when `None`) and, when given,
+/// `base`, side by side. The head's own failure comes first (the revision
+/// asked about), then every invalid spec of both, the base's first.
+pub fn estimate_both(
+    base: Option<&str>,
+    head: Option<&str>,
+    spec: &Path,
+) -> Result<(Option<EstimateAt>, EstimateAt)> {
+    let (head, base) = rayon::join(
+        || estimate_at("head", head, spec),
+        || {
+            base.map(|rev| estimate_at("base", Some(rev), spec))
+                .transpose()
+        },
+    );
+    match (base, head) {
+        (_, Err(e)) if !matches!(e, crate::error::Error::InvalidSpec(_)) => Err(e),
+        (base, head) => crate::error::both(base, head),
+    }
+}
+
 /// Base versus head.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Delta {
@@ -495,24 +549,42 @@ pub struct LineDelta {
     pub reason: Option<String>,
 }
 
-fn line_deltas(base: &[(String, f64)], head: &[(String, f64)]) -> Vec<LineDelta> {
-    let mut all: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
-    for (n, v) in base {
-        all.entry(n).or_default().0 += v;
-    }
-    for (n, v) in head {
-        all.entry(n).or_default().1 += v;
-    }
-    all.into_iter()
-        .map(|(name, (b, h))| LineDelta {
-            name: name.to_string(),
+/// The one pairing of a base and a head list: each head item with the base
+/// item of the same key (in head order), then the base items the head no
+/// longer has (in key order). The delta and the report's lines both use it.
+pub fn pair<K: Ord, T>(
+    base: Vec<T>,
+    head: Vec<T>,
+    key: impl Fn(&T) -> K,
+) -> (Vec<(T, Option<T>)>, Vec<T>) {
+    let mut base: BTreeMap<K, T> = base.into_iter().map(|t| (key(&t), t)).collect();
+    let both = head
+        .into_iter()
+        .map(|h| {
+            let b = base.remove(&key(&h));
+            (h, b)
+        })
+        .collect();
+    (both, base.into_values().collect())
+}
+
+fn line_deltas(base: Vec<(String, f64)>, head: Vec<(String, f64)>) -> Vec<LineDelta> {
+    let (both, gone) = pair(base, head, |(name, _)| name.clone());
+    let mut out: Vec<LineDelta> = both
+        .into_iter()
+        .map(|((name, h), b)| (name, b.map_or(0.0, |(_, b)| b), h))
+        .chain(gone.into_iter().map(|(name, b)| (name, b, 0.0)))
+        .map(|(name, b, h)| LineDelta {
+            name,
             base_monthly: round2(b),
             head_monthly: round2(h),
             delta_monthly: round2(h - b),
             reason: None,
         })
         .filter(|d| d.delta_monthly != 0.0)
-        .collect()
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
 }
 
 /// A team's quotas on each cluster: (cluster, GPU, CPU cores).
@@ -642,7 +714,7 @@ pub fn delta(base: &Estimate, head: &Estimate) -> Delta {
             .map(|c| (c.cluster.clone(), c.monthly))
             .collect()
     };
-    let mut cluster_lines = line_deltas(&clusters(base), &clusters(head));
+    let mut cluster_lines = line_deltas(clusters(base), clusters(head));
     // A cluster whose quotas changed but whose cost did not: say why (a +2
     // GPU quota in a capped pool shows +0).
     for hc in &head.clusters {
