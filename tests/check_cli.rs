@@ -242,3 +242,47 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+/// A spec that does not even parse (TOML syntax in an overlay) is reported
+/// in the format asked for: a CI step that parses JSON or JUnit gets it.
+#[test]
+fn check_keeps_its_format_when_an_overlay_does_not_parse() {
+    let dir = example_copy();
+    let overlay = dir.path().join("environments/prod.toml");
+    let mut text = std::fs::read_to_string(&overlay).unwrap();
+    text.push_str("\n[[[bad\n");
+    std::fs::write(&overlay, text).unwrap();
+
+    let o = mlpc(
+        dir.path(),
+        &["check", "--format", "json", "--skip-policy-tests"],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v: serde_json::Value =
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|_| panic!("{}", stdout(&o)));
+    assert_eq!(v["errors"], 1, "{v}");
+    assert_eq!(v["findings"][0]["rule"], "E001", "{v}");
+    assert_eq!(v["findings"][0]["source"], "input", "{v}");
+    assert_eq!(v["findings"][0]["file"], "environments/prod.toml", "{v}");
+
+    let o = mlpc(
+        dir.path(),
+        &["check", "--format", "junit", "--skip-policy-tests"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let xml = stdout(&o);
+    assert!(xml.starts_with("<?xml"), "{xml}");
+    assert!(
+        xml.contains("<failure type=\"input\"") && xml.contains("E001"),
+        "{xml}"
+    );
+
+    // For people: the finding with its line, on stdout.
+    let o = mlpc(dir.path(), &["check", "--skip-policy-tests"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("environments/prod.toml:") && stdout(&o).contains("error[E001]"),
+        "{}",
+        stdout(&o)
+    );
+}
