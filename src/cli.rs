@@ -10,7 +10,7 @@ use mlpc::report::{self, Style};
 use crate::commands::check::CheckFormat;
 use crate::commands::{
     self, CommandError, CommandResult, Format, Outcome, ReportFormat, catalog, check, compile,
-    cost, diff, drift, graph, init, render, rollout, validate,
+    cost, diff, drift, graph, init, render, rollout, schema, synth, validate,
 };
 
 #[derive(Parser, Debug)]
@@ -64,15 +64,9 @@ pub enum Command {
     },
     /// Write a synthetic spec of a chosen size (benchmarks and scale tests).
     #[command(hide = true)]
-    Synth {
-        #[arg(long, default_value_t = 25)]
-        clusters: usize,
-        #[arg(long, default_value_t = 125)]
-        teams: usize,
-    },
+    Synth(synth::SynthArgs),
     /// Print the JSON Schema of ml-platform.toml (for editors and CI).
-    #[command(after_help = "Example:\n  mlpc schema > schemas/ml-platform.schema.json")]
-    Schema,
+    Schema(schema::SchemaArgs),
     /// Write a starter ml-platform.toml (and environment overlays) to a directory.
     Init(init::InitArgs),
 }
@@ -117,6 +111,8 @@ fn dispatch(command: &Command, style: Style) -> CommandResult {
         Command::Graph(a) => graph::run(a, style),
         Command::Catalog(a) => catalog::run(a, style),
         Command::Init(a) => init::run(a, style),
+        // The one command without a module: it prints the clap definition
+        // above, which no command may import.
         Command::Completions { shell } => {
             use clap::CommandFactory;
             let mut buf = Vec::new();
@@ -124,17 +120,8 @@ fn dispatch(command: &Command, style: Style) -> CommandResult {
             mlpc::output::write(&buf);
             Ok(Outcome::Clean)
         }
-        Command::Synth { clusters, teams } => {
-            commands::print(&mlpc::synth::spec(mlpc::synth::Size {
-                clusters: *clusters,
-                teams: *teams,
-            }));
-            Ok(Outcome::Clean)
-        }
-        Command::Schema => {
-            commands::print(&mlpc::spec::schema::schema_json());
-            Ok(Outcome::Clean)
-        }
+        Command::Synth(a) => synth::run(a, style),
+        Command::Schema(a) => schema::run(a, style),
     }
 }
 

@@ -7,7 +7,7 @@ use clap::ValueEnum;
 use kube::config::Kubeconfig;
 
 use mlpc::compile::{CompileOptions, compile};
-use mlpc::drift::{self, Options, progress::Progress, render, targets};
+use mlpc::drift::{self, Options, Verdict, progress::Progress, render, targets};
 use mlpc::report::Style;
 
 use super::{CommandError, CommandResult, Outcome, print};
@@ -102,9 +102,9 @@ pub fn run(args: &DriftArgs, style: Style) -> CommandResult {
         DriftFormat::Markdown => render::markdown(&report),
         DriftFormat::Json => render::json(&report),
     });
-    Ok(match report.exit_code() {
-        0 => Outcome::Clean,
-        1 => Outcome::Findings,
-        _ => Outcome::Unchecked,
+    Ok(match report.verdict() {
+        Verdict::InSync => Outcome::Clean,
+        Verdict::Drift => Outcome::Findings,
+        Verdict::NothingChecked => Outcome::Unchecked,
     })
 }

@@ -19,6 +19,8 @@ pub mod graph;
 pub mod init;
 pub mod render;
 pub mod rollout;
+pub mod schema;
+pub mod synth;
 pub mod validate;
 
 use mlpc::compile::CompiledAt;

@@ -159,6 +159,17 @@ pub struct Report {
     pub summary: Summary,
 }
 
+/// A drift check's overall result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every checked object is in sync.
+    InSync,
+    /// Drift found, or part of the platform could not be checked.
+    Drift,
+    /// No cluster could be checked at all.
+    NothingChecked,
+}
+
 impl Report {
     /// True when no cluster could be checked at all.
     pub fn nothing_checked(&self) -> bool {
@@ -168,20 +179,19 @@ impl Report {
             .any(|c| c.error.is_none() && (c.types_checked > 0 || c.summary.unchecked == 0))
     }
 
-    /// 0: all in sync; 1: drift found, or part of the platform could not
-    /// be checked; 2: nothing could be checked.
-    pub fn exit_code(&self) -> i32 {
+    /// What the check found, overall (the binary turns it into the exit code).
+    pub fn verdict(&self) -> Verdict {
         if self.nothing_checked() {
-            2
+            Verdict::NothingChecked
         } else if self.summary.drift() > 0
             || self
                 .clusters
                 .iter()
                 .any(|c| c.error.is_some() || !c.errors.is_empty())
         {
-            1
+            Verdict::Drift
         } else {
-            0
+            Verdict::InSync
         }
     }
 }
@@ -675,7 +685,7 @@ mod tests {
     }
 
     #[test]
-    fn exit_codes() {
+    fn verdicts() {
         let report = |clusters: Vec<ClusterReport>| {
             let mut summary = Summary::default();
             for c in &clusters {
@@ -701,28 +711,34 @@ mod tests {
             ..Summary::default()
         };
         assert_eq!(
-            report(vec![cluster(None, 2, synced.clone())]).exit_code(),
-            0
+            report(vec![cluster(None, 2, synced.clone())]).verdict(),
+            Verdict::InSync
         );
-        assert_eq!(report(vec![cluster(None, 2, drifted)]).exit_code(), 1);
+        assert_eq!(
+            report(vec![cluster(None, 2, drifted)]).verdict(),
+            Verdict::Drift
+        );
         assert_eq!(
             report(vec![
                 cluster(None, 2, synced),
                 cluster(Some("unreachable"), 0, unchecked.clone())
             ])
-            .exit_code(),
-            1
+            .verdict(),
+            Verdict::Drift
         );
         assert_eq!(
-            report(vec![cluster(Some("unreachable"), 0, unchecked.clone())]).exit_code(),
-            2
+            report(vec![cluster(Some("unreachable"), 0, unchecked.clone())]).verdict(),
+            Verdict::NothingChecked
         );
         // Reachable, but every type forbidden: nothing was checked.
-        assert_eq!(report(vec![cluster(None, 0, unchecked)]).exit_code(), 2);
+        assert_eq!(
+            report(vec![cluster(None, 0, unchecked)]).verdict(),
+            Verdict::NothingChecked
+        );
         // Nothing compiled for the cluster and it answered: in sync.
         assert_eq!(
-            report(vec![cluster(None, 0, Summary::default())]).exit_code(),
-            0
+            report(vec![cluster(None, 0, Summary::default())]).verdict(),
+            Verdict::InSync
         );
     }
 }
