@@ -14,7 +14,8 @@ use crate::plan::{self, ClusterPlan, LayerCtx, PlatformPlan};
 use crate::policies::{self, PolicySet};
 use crate::render::{Blueprints, Renderer};
 use crate::spec::load::{self, Disk, Files};
-use crate::spec::revision::{Revision, Side};
+use crate::spec::revision::Revision;
+use crate::spec::side::Side;
 use crate::validate::{self, Validated};
 
 /// Load and validate; a spec with errors is [`Error::InvalidSpec`].

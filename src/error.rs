@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use crate::diag::Diagnostic;
-use crate::spec::revision::Side;
+use crate::spec::side::Side;
 use crate::spec::source::SourceMap;
 
 #[derive(Debug, thiserror::Error)]

@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 
 use crate::diag::{Diagnostic, Severity};
 use crate::error::Invalid;
-use crate::spec::revision::Side;
+use crate::spec::side::Side;
 use crate::spec::source::SourceMap;
 
 #[derive(Clone, Copy, Debug)]

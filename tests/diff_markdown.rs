@@ -4,7 +4,7 @@
 use mlpc::diff::render::{self, MARKDOWN_LIMIT, Report};
 use mlpc::diff::{ChangeKind, Options, diff_objects};
 use mlpc::emit::Placed;
-use mlpc::spec::revision::Side;
+use mlpc::spec::side::Side;
 use serde_json::json;
 
 fn placed(cluster: &str, i: usize, payload: &str) -> Placed {

@@ -25,7 +25,8 @@ use serde::Serialize;
 
 use crate::error::Result;
 use crate::plan::{ClusterPlan, PlatformPlan, PoolCtx};
-use crate::spec::revision::{Revision, Side};
+use crate::spec::revision::Revision;
+use crate::spec::side::Side;
 use crate::validate::Validated;
 use crate::validate::names::parse_quantity;
 

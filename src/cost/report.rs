@@ -5,7 +5,7 @@
 
 use super::{ClusterCost, Delta, Estimate, money, pair, signed_money};
 use crate::report::Style;
-use crate::spec::revision::Side;
+use crate::spec::side::Side;
 
 /// What a cost report shows: the head's estimate and, against a base
 /// revision, the base's.

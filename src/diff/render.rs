@@ -8,7 +8,7 @@ use crate::compile::Compiled;
 use crate::cost::{self, Delta};
 use crate::graph;
 use crate::report::Style;
-use crate::spec::revision::Side;
+use crate::spec::side::Side;
 
 /// GitHub refuses comments over 65,536 characters; leave room for a bot's framing.
 pub const MARKDOWN_LIMIT: usize = 60_000;

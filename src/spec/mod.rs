@@ -5,6 +5,7 @@ pub mod load;
 pub mod model;
 pub mod revision;
 pub mod schema;
+pub mod side;
 pub mod source;
 pub mod tree;
 
