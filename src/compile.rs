@@ -142,6 +142,22 @@ pub fn compile_with(
     })
 }
 
+impl Compiled {
+    /// The platform check (E185–W196) of this compile, on its objects and
+    /// its plan's pools.
+    pub fn platform_check(&self) -> crate::check::Report {
+        use crate::check::{Object, Policies, Report, platform};
+        let objects = Object::from_placed(&self.tree.objects);
+        let policies = Policies::from_objects(&objects, true);
+        let findings = platform::check(&objects, &policies, &platform::pools_from_plan(&self.plan));
+        Report {
+            objects: objects.len(),
+            findings,
+            policy_tests: 0,
+        }
+    }
+}
+
 /// One revision compiled, with how reports and messages name it.
 pub struct CompiledAt {
     pub side: Side,

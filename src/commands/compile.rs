@@ -61,9 +61,9 @@ pub fn run(a: &CompileArgs, style: Style) -> CommandResult {
     }
     // The platform rules (E185–W196) over each cluster's tree: errors stop
     // the compile like validation errors, nothing is written.
-    let platform = crate::trace::stage("platform check", || platform_findings(&compiled));
+    let platform = mlpc::trace::stage("platform check", || compiled.platform_check());
     if !platform.findings.is_empty() {
-        let text = crate::check::output::human(&platform, style);
+        let text = mlpc::check::output::human(&platform, style);
         // The last line is the summary of `mlpc check`; a compile shows its own.
         let body: Vec<&str> = text
             .lines()
@@ -81,7 +81,7 @@ pub fn run(a: &CompileArgs, style: Style) -> CommandResult {
             platform.warnings()
         );
         if platform.errors() > 0 {
-            return Ok(1);
+            return Ok(Outcome::Findings);
         }
     }
     // Past the threshold, or past half the limit: the next change may hit it.
@@ -150,21 +150,4 @@ pub fn run(a: &CompileArgs, style: Style) -> CommandResult {
         );
     }
     Ok(Outcome::Clean)
-}
-
-/// The platform check of a compile, on its objects and its plan's pools.
-fn platform_findings(compiled: &crate::compile::Compiled) -> crate::check::Report {
-    use crate::check::{Object, Policies, Report, platform};
-    let objects = Object::from_placed(&compiled.tree.objects);
-    let policies = Policies::from_objects(&objects, true);
-    let findings = platform::check(
-        &objects,
-        &policies,
-        &platform::pools_from_plan(&compiled.plan),
-    );
-    Report {
-        objects: objects.len(),
-        findings,
-        policy_tests: 0,
-    }
 }
