@@ -544,6 +544,28 @@ pub struct Team {
     pub profile: bool,
 }
 
+/// Whether an entry with this `clusters` list (a pool, team, model, experiment;
+/// or a `--cluster` selection) takes in `cluster`: an empty list means every
+/// cluster. The one home of that rule.
+pub fn on_cluster(list: &[String], cluster: &str) -> bool {
+    list.is_empty() || list.iter().any(|c| c == cluster)
+}
+
+impl NodePool {
+    /// The most GPUs the pool can hold: every node (`max_nodes`) with its GPUs.
+    pub fn gpu_capacity(&self) -> u64 {
+        u64::from(self.max_nodes) * u64::from(self.gpu.as_ref().map_or(0, |g| g.count))
+    }
+}
+
+impl Team {
+    /// Whether the team's workloads may use the GPU pool `pool` (an empty
+    /// `gpu_pools` means every GPU pool).
+    pub fn may_use_pool(&self, pool: &str) -> bool {
+        self.gpu_pools.is_empty() || self.gpu_pools.iter().any(|p| p == pool)
+    }
+}
+
 /// Per-team quota, applied per cluster.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]

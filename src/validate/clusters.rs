@@ -65,7 +65,7 @@ pub fn check_where(spec: &Spec, in_view: &dyn Fn(&Cluster) -> bool) -> Vec<Findi
         let gpu_pool = spec
             .node_pools
             .iter()
-            .find(|p| p.gpu.is_some() && (p.clusters.is_empty() || p.clusters.contains(&c.name)));
+            .find(|p| p.gpu.is_some() && on_cluster(&p.clusters, &c.name));
         if c.provider == Provider::Eks
             && let (Some(p), Some(v)) = (gpu_pool, k8s)
             && v.line() >= (1, 33)

@@ -111,12 +111,8 @@ impl<'a> Rules<'a> {
     fn placed<'b>(&'b self, list: &'b [String]) -> Vec<&'a str> {
         self.cluster_names()
             .into_iter()
-            .filter(|c| list.is_empty() || list.iter().any(|l| l == c))
+            .filter(|c| on_cluster(list, c))
             .collect()
-    }
-
-    fn pool_in_cluster(&self, pool: &NodePool, cluster: &str) -> bool {
-        pool.clusters.is_empty() || pool.clusters.iter().any(|c| c == cluster)
     }
 
     // E102: names must be valid Kubernetes names (they become namespaces, object and file names).
@@ -497,7 +493,7 @@ impl<'a> Rules<'a> {
                 continue;
             };
             for (j, c) in wclusters.iter().enumerate() {
-                if !team.clusters.is_empty() && !team.clusters.contains(c) {
+                if !on_cluster(&team.clusters, c) {
                     let mut p = base.clone();
                     p.extend(path!["clusters", j]);
                     self.push(
@@ -521,10 +517,10 @@ impl<'a> Rules<'a> {
             let run_on: Vec<&str> = self
                 .placed(wclusters)
                 .into_iter()
-                .filter(|c| team.clusters.is_empty() || team.clusters.iter().any(|t| t == c))
+                .filter(|c| on_cluster(&team.clusters, c))
                 .collect();
             for c in run_on {
-                if self.view.contains(c) && !self.pool_in_cluster(pool, c) {
+                if self.view.contains(c) && !on_cluster(&pool.clusters, c) {
                     let mut p = base.clone();
                     p.push(Seg::from("node_pool"));
                     self.push(
@@ -978,17 +974,14 @@ impl<'a> Rules<'a> {
             let gpu_pools: Vec<&NodePool> = s
                 .node_pools
                 .iter()
-                .filter(|p| p.gpu.is_some() && self.pool_in_cluster(p, &c.name))
+                .filter(|p| p.gpu.is_some() && on_cluster(&p.clusters, &c.name))
                 .collect();
-            let capacity: u64 = gpu_pools
-                .iter()
-                .map(|p| u64::from(p.max_nodes) * u64::from(p.gpu.as_ref().map_or(0, |g| g.count)))
-                .sum();
+            let capacity: u64 = gpu_pools.iter().map(|p| p.gpu_capacity()).sum();
             let teams: Vec<(usize, &Team)> = s
                 .teams
                 .iter()
                 .enumerate()
-                .filter(|(_, t)| t.clusters.is_empty() || t.clusters.contains(&c.name))
+                .filter(|(_, t)| on_cluster(&t.clusters, &c.name))
                 .collect();
             let quota: u64 = teams.iter().map(|(_, t)| u64::from(t.quota.gpu)).sum();
             if quota > capacity {
@@ -1031,9 +1024,7 @@ impl<'a> Rules<'a> {
                 if t.quota.gpu == 0 {
                     continue;
                 }
-                let usable = gpu_pools
-                    .iter()
-                    .any(|p| t.gpu_pools.is_empty() || t.gpu_pools.contains(&p.name));
+                let usable = gpu_pools.iter().any(|p| t.may_use_pool(&p.name));
                 if !usable {
                     self.push(
                         Diagnostic::error("E131", format!("team \"{}\" has a GPU quota of {} on cluster \"{}\", but no GPU pool it may use exists there", t.name, t.quota.gpu, c.name))
@@ -1044,11 +1035,11 @@ impl<'a> Rules<'a> {
             }
             // Models and experiments that need GPUs must find a GPU pool in each of their clusters.
             for (mi, m) in s.serving.models.iter().enumerate() {
-                if m.gpus == 0 || !(m.clusters.is_empty() || m.clusters.contains(&c.name)) {
+                if m.gpus == 0 || !on_cluster(&m.clusters, &c.name) {
                     continue;
                 }
                 if let Some(team) = self.team(&m.team)
-                    && !(team.clusters.is_empty() || team.clusters.contains(&c.name))
+                    && !on_cluster(&team.clusters, &c.name)
                 {
                     continue;
                 }
@@ -1153,22 +1144,15 @@ impl<'a> Rules<'a> {
                 .node_pools
                 .iter()
                 .enumerate()
-                .filter(|(_, p)| p.gpu.is_some() && self.pool_in_cluster(p, &c.name))
+                .filter(|(_, p)| p.gpu.is_some() && on_cluster(&p.clusters, &c.name))
                 .collect();
-            let capacity = |p: &NodePool| {
-                u64::from(p.max_nodes) * u64::from(p.gpu.as_ref().map_or(0, |g| g.count))
-            };
             let mut nominal: BTreeMap<usize, Vec<(&str, u64)>> = BTreeMap::new();
-            for t in s
-                .teams
-                .iter()
-                .filter(|t| t.clusters.is_empty() || t.clusters.contains(&c.name))
-            {
+            for t in s.teams.iter().filter(|t| on_cluster(&t.clusters, &c.name)) {
                 let usable: Vec<&(usize, &NodePool)> = gpu_pools
                     .iter()
-                    .filter(|(_, p)| t.gpu_pools.is_empty() || t.gpu_pools.contains(&p.name))
+                    .filter(|(_, p)| t.may_use_pool(&p.name))
                     .collect();
-                let weights: Vec<u64> = usable.iter().map(|(_, p)| capacity(p)).collect();
+                let weights: Vec<u64> = usable.iter().map(|(_, p)| p.gpu_capacity()).collect();
                 let split = crate::plan::split_proportional(u64::from(t.quota.gpu), &weights);
                 for ((pi, _), gpus) in usable.iter().zip(split) {
                     if gpus > 0 {
@@ -1182,7 +1166,7 @@ impl<'a> Rules<'a> {
             for (pi, teams) in nominal {
                 let pool = s.node_pools[pi].clone();
                 let total: u64 = teams.iter().map(|(_, g)| g).sum();
-                let cap = capacity(&pool);
+                let cap = pool.gpu_capacity();
                 if total > cap {
                     let named: Vec<String> =
                         teams.iter().map(|(t, g)| format!("\"{t}\" {g}")).collect();
