@@ -14,6 +14,7 @@ use crate::plan::{self, ClusterPlan, LayerCtx, PlatformPlan};
 use crate::policies::{self, PolicySet};
 use crate::render::{Blueprints, Renderer};
 use crate::spec::load::{self, Disk, Files};
+use crate::spec::model::on_cluster;
 use crate::spec::revision::Revision;
 use crate::spec::side::Side;
 use crate::validate::{self, Validated};
@@ -220,12 +221,85 @@ pub fn compile_both(
     crate::error::both(b, h)
 }
 
+/// What a layer's templates see: the cluster's plan and the layer itself
+/// (`layer.install_wave`, ...).
 #[derive(Serialize)]
-struct GitopsCtx<'a> {
+struct LayerView<'a> {
     #[serde(flatten)]
     plan: &'a ClusterPlan,
-    /// Layers that hold objects for this cluster (each gets an Application).
-    present_layers: Vec<LayerCtx>,
+    layer: &'a LayerCtx,
+}
+
+/// A layer that holds objects for the cluster, with its directory as Argo CD
+/// reads it.
+#[derive(Serialize)]
+struct PresentLayer {
+    #[serde(flatten)]
+    layer: LayerCtx,
+    path: String,
+}
+
+/// What the `gitops` templates see: the plan, the layers that hold objects for
+/// this cluster (each gets an Application) and the cluster's directories.
+#[derive(Serialize)]
+struct GitopsView<'a> {
+    #[serde(flatten)]
+    plan: &'a ClusterPlan,
+    present_layers: Vec<PresentLayer>,
+    /// Its Cluster API objects (`management/<cluster>`), as Argo CD reads it.
+    management_path: String,
+}
+
+/// What the `platform` templates see: the plan and the leaf Application the
+/// fleet ApplicationSet generates from each file of a cluster's
+/// `management/argocd/<cluster>/`.
+#[derive(Serialize)]
+struct PlatformView<'a> {
+    #[serde(flatten)]
+    plan: &'a PlatformPlan,
+    generated: GeneratedApp,
+}
+
+/// A generated leaf Application: its name, labels and spec are Go template
+/// expressions (`{{ .metadata.name }}`, ...) the ApplicationSet's Git files
+/// generator fills from the file; `files` is where those files are.
+#[derive(Serialize)]
+struct GeneratedApp {
+    files: String,
+    name: String,
+    labels: BTreeMap<String, String>,
+    template_patch: String,
+}
+
+impl GeneratedApp {
+    fn new(plan: &PlatformPlan) -> GeneratedApp {
+        let from_file = |k: &str| {
+            (
+                k.to_string(),
+                format!("{{{{ index .metadata.labels \"{k}\" }}}}"),
+            )
+        };
+        GeneratedApp {
+            files: layout::repo_path(
+                &plan.gitops.path,
+                &format!("{}/application-*.yaml", layout::apps_dir("*")),
+            ),
+            name: "{{ .metadata.name }}".into(),
+            labels: BTreeMap::from([
+                (
+                    emit::MANAGED_BY.0.to_string(),
+                    emit::MANAGED_BY.1.to_string(),
+                ),
+                (emit::PLATFORM_LABEL.to_string(), plan.platform.name.clone()),
+                from_file(emit::CLUSTER_LABEL),
+                from_file(emit::LAYER_LABEL),
+                from_file(plan::WAVE_LABEL),
+                from_file(plan::STAGE_LABEL),
+            ]),
+            // The leaf's own spec (source, destination, sync policy) replaces the template's.
+            template_patch: "spec: {{ toJson .spec }}\n".into(),
+        }
+    }
 }
 
 /// Render every cluster (in parallel: clusters are independent) and place the objects.
@@ -234,18 +308,22 @@ pub fn build_tree(renderer: &Renderer, plan: &PlatformPlan, only: &[String]) -> 
     let selected: Vec<&ClusterPlan> = plan
         .clusters
         .iter()
-        .filter(|c| only.is_empty() || only.contains(&c.cluster.name))
+        .filter(|c| on_cluster(only, &c.cluster.name))
         .collect();
     let per_cluster: Vec<Result<Vec<(String, Placed)>>> = selected
         .par_iter()
         .map(|c| render_cluster(renderer, c, platform))
         .collect();
     let mut tree = Tree::default();
-    for objects in renderer.render_group("platform", plan)? {
+    let view = PlatformView {
+        plan,
+        generated: GeneratedApp::new(plan),
+    };
+    for objects in renderer.render_group("platform", &view)? {
         let mut o = objects.object;
         emit::add_labels(&mut o, platform, "fleet", "gitops");
         tree.place(
-            "management/argocd",
+            &layout::fleet_dir(),
             Placed {
                 path: String::new(),
                 object: o,
@@ -286,34 +364,38 @@ fn render_cluster(
         ));
     };
     for r in renderer.render_group("management", c)? {
-        place(format!("management/{name}"), "management", r);
+        place(layout::management_dir(name), "management", r);
     }
     let mut present = Vec::new();
     // The bootstrap add-ons (CNI, cloud controller, CSI, ...) come first: the
     // other layers need nodes that are Ready.
     for layer in std::iter::once(&c.bootstrap).chain(&c.layers) {
         let mut has_objects = false;
-        for r in renderer.render_group(&layer.name, c)? {
+        for r in renderer.render_group(&layer.name, &LayerView { plan: c, layer })? {
             if layout::is_argocd_object(&r.object) {
-                place(format!("management/argocd/{name}"), &layer.name, r);
+                place(layout::apps_dir(name), &layer.name, r);
             } else {
                 has_objects = true;
-                place(format!("clusters/{name}/{}", layer.dir), &layer.name, r);
+                place(layout::layer_dir(name, &layer.dir), &layer.name, r);
             }
         }
         if has_objects {
-            present.push(layer.clone());
+            present.push(PresentLayer {
+                layer: layer.clone(),
+                path: layout::repo_path(&c.gitops.path, &layout::layer_dir(name, &layer.dir)),
+            });
         }
     }
-    let ctx = GitopsCtx {
+    let ctx = GitopsView {
         plan: c,
         present_layers: present,
+        management_path: layout::repo_path(&c.gitops.path, &layout::management_dir(name)),
     };
     for r in renderer.render_group("gitops", &ctx)? {
         let dir = if r.template.contains("cluster-apps") {
-            format!("management/argocd/{name}")
+            layout::apps_dir(name)
         } else {
-            "management/argocd".to_string()
+            layout::fleet_dir()
         };
         place(dir, "gitops", r);
     }
@@ -325,7 +407,7 @@ fn render_cluster(
 /// with its stage, the sync wave the fleet ApplicationSet's RollingSync steps
 /// select it by; a leaf whose wave is in no step would never sync: refused.
 fn label_stages(c: &ClusterPlan, out: &mut [(String, Placed)]) -> Result<()> {
-    let dir = format!("management/argocd/{}", c.cluster.name);
+    let dir = layout::apps_dir(&c.cluster.name);
     let stages = plan::fleet::stages(c);
     for (d, p) in out.iter_mut().filter(|(d, _)| *d == dir) {
         let o = &mut p.object;

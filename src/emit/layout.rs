@@ -1,8 +1,68 @@
-//! Where each object goes: stable, lowercase file names derived from kind,
-//! namespace and name, and the directory of its cluster, layer or the
-//! management cluster.
+//! Where each object goes: the output tree's layout (the one home of every
+//! directory path, which templates get as computed values) and stable,
+//! lowercase file names derived from kind, namespace and name.
+//!
+//! ```text
+//! management/argocd/                 the fleet: AppProject, ApplicationSet, <cluster>-capi
+//! management/argocd/<cluster>/       a cluster's leaf Applications: component installs, one per layer
+//! management/<cluster>/              a cluster's Cluster API objects (on the management cluster)
+//! clusters/<cluster>/<NN-layer>/     a layer's own objects (synced to the cluster)
+//! ```
 
 use serde_json::Value;
+
+/// Objects of (or for) the management cluster.
+pub const MANAGEMENT: &str = "management";
+/// Objects synced to the workload clusters.
+pub const CLUSTERS: &str = "clusters";
+
+/// The fleet's Argo CD objects.
+pub fn fleet_dir() -> String {
+    format!("{MANAGEMENT}/argocd")
+}
+
+/// A cluster's leaf Applications: its component installs and one per layer.
+pub fn apps_dir(cluster: &str) -> String {
+    format!("{}/{cluster}", fleet_dir())
+}
+
+/// A cluster's Cluster API objects, applied on the management cluster.
+pub fn management_dir(cluster: &str) -> String {
+    format!("{MANAGEMENT}/{cluster}")
+}
+
+/// Everything synced to one workload cluster.
+pub fn cluster_dir(cluster: &str) -> String {
+    format!("{CLUSTERS}/{cluster}")
+}
+
+/// One layer's objects on a cluster (`layer_dir` is `<NN>-<layer>`).
+pub fn layer_dir(cluster: &str, layer_dir: &str) -> String {
+    format!("{}/{layer_dir}", cluster_dir(cluster))
+}
+
+/// The cluster and layer directory of a path under `clusters/<cluster>/<NN-layer>`.
+pub fn split_layer_dir(dir: &str) -> Option<(&str, &str)> {
+    match dir.split('/').collect::<Vec<_>>().as_slice() {
+        [CLUSTERS, cluster, layer] => Some((cluster, layer)),
+        _ => None,
+    }
+}
+
+/// The directories (with a trailing `/`) holding a cluster's files: what it
+/// syncs, then what the management cluster holds for it.
+pub fn cluster_prefixes(cluster: &str) -> [String; 3] {
+    [
+        format!("{}/", cluster_dir(cluster)),
+        format!("{}/", management_dir(cluster)),
+        format!("{}/", apps_dir(cluster)),
+    ]
+}
+
+/// A directory as Argo CD sees it: inside the GitOps repository's `path`.
+pub fn repo_path(gitops_path: &str, dir: &str) -> String {
+    format!("{gitops_path}/{dir}")
+}
 
 /// `<kind>-<namespace>-<name>.yaml`, or `<kind>-<name>.yaml` for cluster-scoped objects.
 pub fn file_name(obj: &Value) -> Result<String, String> {
@@ -77,5 +137,27 @@ mod tests {
         for bad in ["..", "../x", "a/b", "/abs", "", ".hidden", "ｔｅａｍ"] {
             assert!(segment(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn layout() {
+        assert_eq!(fleet_dir(), "management/argocd");
+        assert_eq!(apps_dir("c1"), "management/argocd/c1");
+        assert_eq!(management_dir("c1"), "management/c1");
+        assert_eq!(layer_dir("c1", "01-mesh"), "clusters/c1/01-mesh");
+        assert_eq!(
+            split_layer_dir("clusters/c1/01-mesh"),
+            Some(("c1", "01-mesh"))
+        );
+        assert_eq!(split_layer_dir("management/argocd/c1"), None);
+        assert_eq!(split_layer_dir("clusters/c1"), None);
+        assert_eq!(
+            repo_path("out", &apps_dir("c1")),
+            "out/management/argocd/c1"
+        );
+        assert_eq!(
+            cluster_prefixes("c1"),
+            ["clusters/c1/", "management/c1/", "management/argocd/c1/"]
+        );
     }
 }

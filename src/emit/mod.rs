@@ -116,16 +116,15 @@ pub fn add_kustomizations(files: &mut BTreeMap<String, Vec<u8>>) {
         }
         let mut cluster_layers: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for dir in dirs.keys() {
-            let parts: Vec<&str> = dir.split('/').collect();
-            if parts.len() == 3 && parts[0] == "clusters" {
+            if let Some((cluster, layer)) = layout::split_layer_dir(dir) {
                 cluster_layers
-                    .entry(format!("clusters/{}", parts[1]))
+                    .entry(layout::cluster_dir(cluster))
                     .or_default()
-                    .insert(parts[2].to_string());
+                    .insert(layer.to_string());
             }
         }
         for (dir, names) in dirs {
-            if dir == "clusters" || names.iter().all(|n| !n.ends_with(".yaml")) {
+            if dir == layout::CLUSTERS || names.iter().all(|n| !n.ends_with(".yaml")) {
                 continue;
             }
             files.insert(format!("{dir}/kustomization.yaml"), kustomization(names));

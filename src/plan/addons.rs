@@ -9,10 +9,12 @@
 //! Versions and values were read from the upstream charts at these versions
 //! (see ARCHITECTURE.md, "Bootstrap add-ons"); the table is the one home for them.
 
+use std::collections::BTreeMap;
+
+use serde::Serialize;
 use serde_json::json;
 
-use super::cluster::{external_cloud, k8s_version};
-use super::model::*;
+use super::cluster::{cloud_autoscaler, external_cloud, k8s_version};
 use crate::catalog::Version;
 use crate::spec::model::{self as spec, Cloud, Provider, SecretStoreProvider, Spec};
 
@@ -26,6 +28,47 @@ pub struct AddonSource {
     pub path: &'static str,
     pub version: &'static str,
     pub why: &'static str,
+}
+
+/// An add-on install: a Helm chart or a kustomize path, on the workload
+/// cluster or (the cluster-autoscaler) on the management cluster.
+#[derive(Clone, Debug, Serialize)]
+pub struct AddonCtx {
+    /// Application name suffix (`<cluster>-<name>`).
+    pub name: String,
+    pub namespace: String,
+    /// `helm` or `git`.
+    pub source: String,
+    pub repo: String,
+    /// Helm chart name, or the kustomize path in the Git repository.
+    pub chart: String,
+    pub path: String,
+    pub version: String,
+    pub release: String,
+    /// Helm values (Helm add-ons).
+    pub values: serde_json::Value,
+    /// Kustomize patches (Git add-ons), or null.
+    pub patches: serde_json::Value,
+    /// Runs on the management cluster (in the cluster's namespace), not on the workload cluster.
+    pub on_management: bool,
+    pub wave: usize,
+    /// Why the cluster needs it (a comment in the plan, shown by `mlpc catalog`).
+    pub why: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SecretStoreCtx {
+    pub name: String,
+    /// `spec.provider` of the ClusterSecretStore.
+    pub provider: serde_json::Value,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct StorageClassCtx {
+    pub name: String,
+    pub provisioner: String,
+    pub parameters: BTreeMap<String, String>,
+    pub default: bool,
 }
 
 pub const CILIUM: AddonSource = AddonSource {
@@ -392,7 +435,7 @@ pub fn addons(s: &Spec, c: &spec::Cluster) -> Vec<AddonCtx> {
         )),
     }
     // GKE and AKS pools scale with the cloud's autoscaler (enabled on their pools).
-    if !matches!(c.provider, Provider::Gke | Provider::Aks) {
+    if !cloud_autoscaler(c.provider) {
         let mut a = addon(
             CLUSTER_AUTOSCALER,
             &c.name,
@@ -446,28 +489,6 @@ pub fn storage_classes(c: &spec::Cluster) -> Vec<StorageClassCtx> {
             &[("type", "pd-balanced")],
         )],
         _ => Vec::new(),
-    }
-}
-
-/// EKS only publishes Amazon Linux 2 AMIs, the GPU one included, up to 1.32;
-/// the CAPA API mlpc emits knows no AL2023 NVIDIA type, so GPU pools on 1.33+
-/// get the standard AL2023 image (W180 says what that means).
-pub fn eks_ami_type(gpu: bool, k8s: Version) -> &'static str {
-    if gpu && k8s.line() < (1, 33) {
-        "AL2_x86_64_GPU"
-    } else {
-        "AL2023_x86_64_STANDARD"
-    }
-}
-
-/// Whether GPU nodes come with the NVIDIA driver installed, so the GPU
-/// operator must not run its driver container: EKS GPU AMIs and AKS GPU agent
-/// pools install it; kubeadm nodes and GKE's Ubuntu node pools do not.
-pub fn gpu_driver_preinstalled(p: Provider, k8s: Version) -> bool {
-    match p {
-        Provider::Eks => eks_ami_type(true, k8s) == "AL2_x86_64_GPU",
-        Provider::Aks => true,
-        _ => false,
     }
 }
 

@@ -4,7 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use super::model::*;
+use serde::Serialize;
+
+use super::SecretCtx;
+use super::labels::{ENVIRONMENT_LABEL, POOL_LABEL, WAVE_LABEL};
 use crate::catalog::{self, K8sComponent, Version};
 use crate::spec::model::{self as spec, Cloud, Provider, Spec};
 
@@ -31,6 +34,150 @@ const CONFIG_TEMPLATE: &str = concat!(
 /// The endpoint the cloud assigns, read from Cluster API's kubeconfig.
 const SERVER_TEMPLATE: &str =
     r#"{{- (index (.kubeconfig | fromYaml).clusters 0).cluster.server -}}"#;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ClusterCtx {
+    pub name: String,
+    pub environment: String,
+    pub provider: String,
+    pub region: String,
+    pub wave: u32,
+    /// The API server URL Argo CD deploys to; empty when deployed to by name.
+    pub server: String,
+    pub context: String,
+    /// Namespace of the Cluster API objects on the management cluster.
+    pub namespace: String,
+    pub labels: BTreeMap<String, String>,
+    pub control_plane_replicas: u32,
+    pub control_plane_instance_type: String,
+    pub pod_cidr: String,
+    pub service_cidr: String,
+    /// The management cluster itself: no Cluster API objects, layers deploy in-cluster.
+    pub management: bool,
+    /// The cloud runs the control plane (EKS, GKE, AKS).
+    pub managed: bool,
+    /// `aws`, `gcp`, `azure` or `docker`: the cloud behind the provider.
+    pub cloud: String,
+    /// Where this cluster's Applications deploy: `{"server": URL}` or, for a managed
+    /// cluster registered by name, `{"name": NAME}`.
+    pub destination: BTreeMap<String, String>,
+    /// Infrastructure kinds and API versions of the provider.
+    pub infra: InfraCtx,
+    /// Component flags, following the Kubernetes release line.
+    pub flags: FlagsCtx,
+    /// Extra names in the API server certificate: the host of `server`.
+    pub cert_sans: Vec<String>,
+    pub aws: Option<AwsCtx>,
+    pub gcp: Option<GcpCtx>,
+    pub azure: Option<AzureCtx>,
+    /// The Argo CD cluster Secret generated from Cluster API's kubeconfig Secret
+    /// (none for the management cluster).
+    pub registration: Option<RegistrationCtx>,
+    /// GPU nodes come with the NVIDIA driver (EKS GPU AMIs, AKS GPU pools): the GPU
+    /// operator must not run its driver container there.
+    pub gpu_driver_preinstalled: bool,
+    /// Some workload maps a service account to a cloud identity: the managed
+    /// control plane turns on what workload identity needs (EKS's OIDC
+    /// provider, GKE's workload pool, AKS's OIDC issuer and webhook).
+    pub workload_identity: bool,
+    /// The node name kubeadm registers (AWS: the instance's private DNS name,
+    /// which the AWS cloud provider requires), a cloud-init template; none elsewhere.
+    pub node_name: Option<String>,
+    /// How many control-plane machines a rollout may add: none with a single
+    /// replica (etcd quorum of one), else one.
+    pub control_plane_max_surge: u32,
+    /// The cloud's own autoscaler scales the pools (GKE, AKS); elsewhere the
+    /// cluster-autoscaler does, from the pools' annotations.
+    pub cloud_autoscaler: bool,
+    /// Labels of the cluster's Applications: its wave.
+    pub wave_labels: BTreeMap<String, String>,
+    /// Labels of its Cluster API `Cluster`: environment and wave.
+    pub capi_labels: BTreeMap<String, String>,
+}
+
+/// A `name`/`value` pair of kubeadm's v1beta2 `extraArgs` lists.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Arg {
+    pub name: String,
+    pub value: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct FlagsCtx {
+    pub api_server: Vec<Arg>,
+    pub controller_manager: Vec<Arg>,
+    /// Kubelet flags of control-plane machines (cloud flags plus the pool label).
+    pub kubelet_control_plane: Vec<Arg>,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct InfraCtx {
+    /// `infrastructure.cluster.x-k8s.io/<version>` of the provider's kinds.
+    pub api_version: String,
+    /// Kind of the infrastructure cluster (`AWSCluster`, `GCPManagedCluster`, ...).
+    pub cluster_kind: String,
+    /// Kind of the machine templates (self-managed) or managed machine pools.
+    pub machine_kind: String,
+    /// API group and kind of the control plane (`KubeadmControlPlane`, `AWSManagedControlPlane`, ...).
+    pub control_plane_api_version: String,
+    /// The API group of `control_plane_api_version` (Cluster API refs name groups).
+    pub control_plane_group: String,
+    pub control_plane_kind: String,
+    /// Name of the control plane object.
+    pub control_plane_name: String,
+    /// The Kubernetes version as the managed control plane takes it (`v1.34` for
+    /// EKS, `1.34` for GKE, the full `v1.34.1` for AKS); unused when self-managed.
+    pub control_plane_version: String,
+    /// The cluster DNS service IP (the 10th address of the service CIDR), which AKS
+    /// needs inside the service CIDR.
+    pub dns_service_ip: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AwsCtx {
+    /// `""` disables SSH keys; CAPA would otherwise look for a key pair named `default`.
+    pub ssh_key_name: String,
+    pub ami_id: Option<String>,
+    pub vpc_id: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct GcpCtx {
+    pub project: String,
+    pub network: String,
+    pub service_account: Option<String>,
+    pub image: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AzureCtx {
+    pub subscription_id: String,
+    pub tenant_id: String,
+    pub client_id: String,
+    /// `AzureClusterIdentity` type.
+    pub identity_type: String,
+    /// Name of the emitted `AzureClusterIdentity`.
+    pub identity_name: String,
+    /// Secret holding the service principal's client secret (`ServicePrincipal` only).
+    pub client_secret: Option<SecretCtx>,
+    pub resource_group: String,
+    pub vnet: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RegistrationCtx {
+    /// Cluster API's kubeconfig Secret of the cluster (`<cluster>-kubeconfig`).
+    pub kubeconfig_secret: String,
+    /// Name of the generated Argo CD cluster Secret.
+    pub secret_name: String,
+    /// SecretStore and ServiceAccount that read the kubeconfig Secret.
+    pub store: String,
+    pub service_account: String,
+    /// The ExternalSecret's template of the cluster Secret's `server` and `config`
+    /// (Go templates that External Secrets evaluates).
+    pub server_template: String,
+    pub config_template: String,
+}
 
 /// Whether the cluster's cloud integration runs out of tree (a cloud controller
 /// manager): every self-managed cloud cluster; not docker, not managed clusters
@@ -121,44 +268,6 @@ pub fn managed_pool_names(p: Provider, cluster: &str, pools: &[&str]) -> Vec<Str
         Provider::Eks => pools.iter().map(|n| format!("{cluster}-{n}")).collect(),
         _ => pools.iter().map(|n| n.to_string()).collect(),
     }
-}
-
-/// The pools Cluster API creates. AKS requires a `System` agent pool for its own
-/// components; mlpc adds one (1–3 untainted nodes of the control-plane
-/// instance type) so the spec's pools, GPU pools included, stay `User` pools.
-pub fn machine_pools(c: &spec::Cluster, pools: &[PoolCtx]) -> Vec<PoolCtx> {
-    let mut out = Vec::new();
-    if c.provider == Provider::Aks && !c.management {
-        let instance = c
-            .control_plane
-            .instance_type
-            .clone()
-            .unwrap_or_else(|| default_cp_instance(c.provider).into());
-        let labels = BTreeMap::from([(super::POOL_LABEL.to_string(), "system".to_string())]);
-        out.push(PoolCtx {
-            name: "system".into(),
-            resource_name: format!("{}-system", c.name),
-            instance_type: instance,
-            cpu: 4,
-            memory_gib: 16,
-            min_nodes: 1,
-            max_nodes: 3,
-            spot: false,
-            hourly_price: 0.0,
-            gpu: None,
-            node_labels_csv: format!("{}=system", super::POOL_LABEL),
-            node_labels: labels,
-            taints: Vec::new(),
-            taints_csv: String::new(),
-            flavor: String::new(),
-            kubelet_args: Vec::new(),
-            managed_name: "system".into(),
-            system: true,
-            ami_type: String::new(),
-        });
-    }
-    out.extend(pools.iter().cloned());
-    out
 }
 
 /// The provider's infrastructure API version, cluster kind and machine kind
@@ -259,7 +368,7 @@ fn registration(c: &spec::Cluster) -> Option<RegistrationCtx> {
     })
 }
 
-fn default_cp_instance(p: Provider) -> &'static str {
+pub(super) fn default_cp_instance(p: Provider) -> &'static str {
     match p.cloud() {
         Cloud::Aws => "m6i.xlarge",
         Cloud::Gcp => "n2-standard-4",
@@ -268,12 +377,32 @@ fn default_cp_instance(p: Provider) -> &'static str {
     }
 }
 
-fn secret_ctx(r: &spec::SecretRef) -> SecretCtx {
-    SecretCtx {
-        name: r.secret_name.clone(),
-        store: r.external.as_ref().map(|e| e.store.clone()),
-        key: r.external.as_ref().map(|e| e.key.clone()),
+/// EKS only publishes Amazon Linux 2 AMIs, the GPU one included, up to 1.32;
+/// the CAPA API mlpc emits knows no AL2023 NVIDIA type, so GPU pools on 1.33+
+/// get the standard AL2023 image (W180 says what that means).
+pub fn eks_ami_type(gpu: bool, k8s: Version) -> &'static str {
+    if gpu && k8s.line() < (1, 33) {
+        "AL2_x86_64_GPU"
+    } else {
+        "AL2023_x86_64_STANDARD"
     }
+}
+
+/// Whether GPU nodes come with the NVIDIA driver installed, so the GPU
+/// operator must not run its driver container: EKS GPU AMIs and AKS GPU agent
+/// pools install it; kubeadm nodes and GKE's Ubuntu node pools do not.
+pub fn gpu_driver_preinstalled(p: Provider, k8s: Version) -> bool {
+    match p {
+        Provider::Eks => eks_ami_type(true, k8s) == "AL2_x86_64_GPU",
+        Provider::Aks => true,
+        _ => false,
+    }
+}
+
+/// Whether the cloud's own autoscaler scales the pools (GKE and AKS, enabled on
+/// their pools); elsewhere mlpc runs the cluster-autoscaler.
+pub fn cloud_autoscaler(p: Provider) -> bool {
+    matches!(p, Provider::Gke | Provider::Aks)
 }
 
 /// The platform's Kubernetes version (validation checked it parses).
@@ -316,7 +445,7 @@ pub fn cluster_ctx(s: &Spec, c: &spec::Cluster) -> ClusterCtx {
             client_id: a.client_id,
             identity_type: a.identity.kind().into(),
             identity_name: format!("{}-identity", c.name),
-            client_secret: a.client_secret.as_ref().map(secret_ctx),
+            client_secret: a.client_secret.as_ref().map(SecretCtx::from),
             resource_group: a.resource_group.unwrap_or_else(|| c.name.clone()),
             vnet: a.vnet.unwrap_or_else(|| format!("{}-vnet", c.name)),
         });
@@ -327,7 +456,7 @@ pub fn cluster_ctx(s: &Spec, c: &spec::Cluster) -> ClusterCtx {
     ));
     kubelet_cp.push(Arg {
         name: "node-labels".into(),
-        value: format!("{}=control-plane", super::POOL_LABEL),
+        value: format!("{POOL_LABEL}=control-plane"),
     });
     ClusterCtx {
         workload_identity: super::serving::wants_workload_identity(s, c),
@@ -381,7 +510,16 @@ pub fn cluster_ctx(s: &Spec, c: &spec::Cluster) -> ClusterCtx {
         gcp,
         azure,
         registration: registration(c),
-        gpu_driver_preinstalled: super::addons::gpu_driver_preinstalled(c.provider, k8s),
+        gpu_driver_preinstalled: gpu_driver_preinstalled(c.provider, k8s),
+        node_name: (c.provider == Provider::Aws)
+            .then(|| "{{ ds.meta_data.local_hostname }}".to_string()),
+        control_plane_max_surge: if c.control_plane.replicas == 1 { 0 } else { 1 },
+        cloud_autoscaler: cloud_autoscaler(c.provider),
+        wave_labels: BTreeMap::from([(WAVE_LABEL.to_string(), c.wave.to_string())]),
+        capi_labels: BTreeMap::from([
+            (ENVIRONMENT_LABEL.to_string(), c.environment.clone()),
+            (WAVE_LABEL.to_string(), c.wave.to_string()),
+        ]),
     }
 }
 

@@ -4,7 +4,10 @@
 
 use crate::spec::model::Spec;
 
-use super::{PoolCtx, PricingCtx, PrometheusCtx};
+use serde::Serialize;
+
+use super::labels::{CAPACITY_TYPE_LABEL, POOL_LABEL};
+use super::pools::PoolCtx;
 
 /// The Prometheus OpenCost queries: the prometheus-community chart, installed
 /// as OpenCost's docs say (`prometheus-system`, release `prometheus`, no
@@ -25,10 +28,44 @@ pub const PRICE_LIST_CONFIGMAP: &str = "mlpc-node-prices";
 pub const PRICE_LIST_DIR: &str = "/var/lib/mlpc-prices";
 pub const PRICE_LIST_FILE: &str = "node-prices.csv";
 /// The node label every pool's nodes carry, which the price list keys on.
-const POOL_FIELD: &str = super::POOL_LABEL;
+const POOL_FIELD: &str = POOL_LABEL;
 /// The label (value `spot`) on spot pools' nodes: OpenCost's custom pricing
 /// prices nodes the price list does not know with its spot unit prices.
-pub const SPOT_LABEL: &str = "mlpc.io/capacity-type";
+pub const SPOT_LABEL: &str = CAPACITY_TYPE_LABEL;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PricingCtx {
+    pub enabled: bool,
+    pub currency: String,
+    /// Hourly prices as OpenCost custom pricing wants them (decimal strings).
+    pub cpu_hourly: String,
+    pub ram_gib_hourly: String,
+    pub gpu_hourly: String,
+    pub spot_cpu_hourly: String,
+    pub spot_ram_gib_hourly: String,
+    pub storage_gib_hourly: String,
+    /// OpenCost's CSV price list of the pools (`plan/cost.rs`), mounted from
+    /// a ConfigMap of the cost layer.
+    pub price_list_csv: String,
+    pub price_list_configmap: String,
+    pub price_list_dir: String,
+    pub price_list_file: String,
+    /// Node label (value `spot`) that marks spot nodes.
+    pub spot_label: String,
+    /// OpenCost's namespace.
+    pub namespace: String,
+    /// The Prometheus OpenCost reads.
+    pub prometheus: PrometheusCtx,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PrometheusCtx {
+    pub repo: String,
+    pub chart: String,
+    pub version: String,
+    pub namespace: String,
+    pub service: String,
+}
 
 /// OpenCost's default ratio of one vCPU-hour to one GiB-hour of RAM
 /// (0.031611 / 0.004237): used to split a node's price into CPU and RAM.

@@ -18,7 +18,7 @@ use serde::Serialize;
 use super::{ClusterPlan, WaveCtx};
 
 /// Label on every leaf Application: its stage (sync wave) within its cluster wave.
-pub const STAGE_LABEL: &str = "mlpc.io/stage";
+pub use super::labels::STAGE_LABEL;
 
 /// Install offsets a layer's component installs use after its `install_wave`
 /// (e.g. Istio base, istiod, then the gateway). Compile refuses a leaf whose

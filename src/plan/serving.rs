@@ -3,12 +3,218 @@
 //! the storage identity of its service account (annotations, credential
 //! Secrets, the metadata egress the identity needs and nothing wider), and
 //! the model server's args and env.
+//!
+//! The planner: an InferenceService per model of the cluster's teams (deployment
+//! mode by the pinned KServe version, canary, placement), the custom
+//! ServingRuntimes the models use, and Knative when some model needs it.
 
 use std::collections::BTreeMap;
 
-use crate::spec::model::{self as spec, Provider, SecretRef, Spec};
+use serde::Serialize;
 
-use super::{CanaryCtx, EgressCtx, EnvVar, ModelCtx, ModelSecretCtx, ServiceAccountCtx, TeamCtx};
+use super::components::{self, ComponentCtx};
+use super::pipelines::EnvVar;
+use super::pools::{self, Placement, PoolCtx};
+use super::teams::{ServiceAccountCtx, TeamCtx};
+use crate::catalog::Version;
+use crate::spec::model::{self as spec, DeploymentMode, Provider, SecretRef, Spec, on_cluster};
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ModelCtx {
+    pub name: String,
+    pub namespace: String,
+    pub team: String,
+    pub format: String,
+    pub runtime: Option<String>,
+    /// The stable model version.
+    pub storage_uri: String,
+    /// A canary rollout: two InferenceServices and a Splitter InferenceGraph.
+    pub canary: Option<CanaryCtx>,
+    pub service_account: Option<String>,
+    pub min_replicas: u32,
+    pub max_replicas: u32,
+    pub scale_metric: String,
+    pub scale_target: u32,
+    pub knative: bool,
+    /// The `serving.kserve.io/deploymentMode` value for the pinned KServe version.
+    pub deployment_mode: String,
+    pub cpu: String,
+    pub memory: String,
+    pub placement: Placement,
+    /// The external host, KServe's default domain template `<name>-<namespace>.<domain>`.
+    pub host: String,
+    /// Labels of the predictor pods (Azure Workload Identity's opt-in).
+    pub pod_labels: BTreeMap<String, String>,
+    pub args: Vec<String>,
+    pub env: Vec<EnvVar>,
+    /// Egress the storage identity needs beyond the team's policy (metadata endpoints).
+    pub egress: Vec<EgressCtx>,
+}
+
+/// Canary traffic split: the stable and canary InferenceServices behind an
+/// InferenceGraph named after the model, whose Splitter sends `percent` of
+/// the requests to the canary.
+#[derive(Clone, Debug, Serialize)]
+pub struct CanaryCtx {
+    pub stable_name: String,
+    pub canary_name: String,
+    pub storage_uri: String,
+    pub percent: i64,
+    pub stable_percent: i64,
+}
+
+/// One address and port a model's pods may reach (a /32 and one port).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct EgressCtx {
+    pub cidr: String,
+    pub port: u16,
+}
+
+/// A credential Secret of a model, filled by an ExternalSecret.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct ModelSecretCtx {
+    pub name: String,
+    pub namespace: String,
+    pub store: String,
+    pub key: String,
+    /// Annotations of the produced Secret (KServe's `serving.kserve.io/s3-*`).
+    pub annotations: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ServingRuntimeCtx {
+    pub name: String,
+    pub namespace: String,
+    pub model_formats: Vec<String>,
+    pub image: String,
+    pub args: Vec<String>,
+    pub protocols: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ServingCtx {
+    pub enabled: bool,
+    pub deployment_mode: String,
+    /// Some model uses the Knative mode, so Knative Serving is installed.
+    pub knative: bool,
+    /// The Knative operator's install (used when `knative`).
+    pub knative_operator: ComponentCtx,
+    pub models: Vec<ModelCtx>,
+    pub runtimes: Vec<ServingRuntimeCtx>,
+    /// Storage and Hugging Face credentials of the models.
+    pub secrets: Vec<ModelSecretCtx>,
+}
+
+/// KServe's name of a deployment mode: 0.16 renamed them.
+fn mode_name(m: DeploymentMode, kserve: &str) -> String {
+    let new_names = Version::parse(kserve).is_some_and(|v| v.line() >= (0, 16));
+    match (m, new_names) {
+        (DeploymentMode::Knative, true) => "Knative",
+        (DeploymentMode::Knative, false) => "Serverless",
+        (DeploymentMode::Standard, true) => "Standard",
+        (DeploymentMode::Standard, false) => "RawDeployment",
+    }
+    .to_string()
+}
+
+/// The models of `teams` that run in the cluster, at KServe version `kserve`;
+/// the teams get their models' service accounts.
+pub fn plan(
+    s: &Spec,
+    c: &spec::Cluster,
+    pools: &[PoolCtx],
+    teams: &mut [TeamCtx],
+    kserve: &str,
+) -> ServingCtx {
+    let names: Vec<&str> = teams.iter().map(|t| t.name.as_str()).collect();
+    let served: Vec<&spec::Model> = s
+        .serving
+        .models
+        .iter()
+        .filter(|m| on_cluster(&m.clusters, &c.name) && names.contains(&m.team.as_str()))
+        .collect();
+    let models: Vec<ModelCtx> = served
+        .iter()
+        .map(|m| model(s, m, pools, kserve, c.provider))
+        .collect();
+    let runtimes = runtimes(s, &models);
+    let secrets = accounts(c.provider, &served, teams);
+    ServingCtx {
+        enabled: s.serving.enabled,
+        deployment_mode: mode_name(s.serving.deployment_mode, kserve),
+        knative: models.iter().any(|m| m.knative),
+        knative_operator: components::pinned(
+            components::KNATIVE_OPERATOR_REPO,
+            components::KNATIVE_OPERATOR_CHART,
+            "",
+            components::KNATIVE_OPERATOR_VERSION,
+        ),
+        models,
+        runtimes,
+        secrets,
+    }
+}
+
+fn model(s: &Spec, m: &spec::Model, pools: &[PoolCtx], kserve: &str, p: Provider) -> ModelCtx {
+    let mode = m.deployment_mode.unwrap_or(s.serving.deployment_mode);
+    let mut ctx = ModelCtx {
+        name: m.name.clone(),
+        namespace: m.team.clone(),
+        team: m.team.clone(),
+        format: m.format.clone(),
+        runtime: m.runtime.clone(),
+        storage_uri: m.storage_uri.clone(),
+        canary: None,
+        service_account: m.service_account.clone(),
+        min_replicas: m.min_replicas,
+        max_replicas: m.max_replicas,
+        scale_metric: m.scale_metric_in(mode).as_str().to_string(),
+        scale_target: m.scale_target_in(mode),
+        knative: mode == DeploymentMode::Knative,
+        deployment_mode: mode_name(mode, kserve),
+        cpu: m.cpu.0.clone(),
+        memory: m.memory.0.clone(),
+        placement: pools::placement(pools, m.node_pool.as_deref(), m.gpus),
+        host: String::new(),
+        pod_labels: BTreeMap::new(),
+        args: Vec::new(),
+        env: Vec::new(),
+        egress: Vec::new(),
+    };
+    fill(&mut ctx, m, s, p);
+    ctx
+}
+
+/// The spec's custom runtimes, once in each namespace whose models use them.
+fn runtimes(s: &Spec, models: &[ModelCtx]) -> Vec<ServingRuntimeCtx> {
+    let mut used: Vec<(String, String)> = models
+        .iter()
+        .filter_map(|m| {
+            m.runtime
+                .as_ref()
+                .filter(|r| s.serving.runtimes.iter().any(|x| &x.name == *r))
+                .map(|r| (m.namespace.clone(), r.clone()))
+        })
+        .collect();
+    used.sort();
+    used.dedup();
+    used.iter()
+        .filter_map(|(ns, name)| {
+            s.serving
+                .runtimes
+                .iter()
+                .find(|r| &r.name == name)
+                .map(|r| ServingRuntimeCtx {
+                    name: r.name.clone(),
+                    namespace: ns.clone(),
+                    model_formats: r.model_formats.clone(),
+                    image: r.image.clone(),
+                    args: r.args.clone(),
+                    protocols: r.protocols.clone(),
+                })
+        })
+        .collect()
+}
 
 /// The instance metadata endpoint (AWS IMDS, GCE metadata; on GKE with
 /// Workload Identity the GKE metadata server answers there).
@@ -99,7 +305,7 @@ pub fn storage_egress(p: Provider, st: Option<&spec::ModelStorage>) -> Vec<Egres
 
 /// The parts of a model's context decided here: canary, identity labels,
 /// args, env, egress, host.
-pub(super) fn fill(ctx: &mut ModelCtx, m: &spec::Model, s: &Spec, provider: Provider) {
+fn fill(ctx: &mut ModelCtx, m: &spec::Model, s: &Spec, provider: Provider) {
     ctx.canary = m.canary.as_ref().map(|c| {
         let percent = c.percent.clamp(0, 100);
         CanaryCtx {
@@ -216,7 +422,125 @@ pub(super) fn accounts(
 pub fn wants_workload_identity(s: &Spec, c: &spec::Cluster) -> bool {
     s.secret_stores.iter().any(|st| st.identity.is_some())
         || s.serving.models.iter().any(|m| {
-            (m.clusters.is_empty() || m.clusters.contains(&c.name))
+            on_cluster(&m.clusters, &c.name)
                 && m.storage.as_ref().is_some_and(|st| st.identity.is_some())
         })
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::testing::{POOLS, cluster, spec};
+
+    const MODELS: &str = r#"
+[[teams]]
+name = "nlp"
+
+[[teams]]
+name = "vision"
+clusters = ["c2"]
+
+[serving]
+deployment_mode = "standard"
+
+[[serving.runtimes]]
+name = "vllm"
+model_formats = ["huggingface"]
+image = "vllm/vllm-openai:v0.9.0"
+
+[[serving.models]]
+name = "llm"
+team = "nlp"
+format = "huggingface"
+runtime = "vllm"
+storage_uri = "hf://org/llm"
+service_account = "llm-sa"
+gpus = 1
+node_pool = "l4"
+
+[[serving.models]]
+name = "clf"
+team = "nlp"
+format = "sklearn"
+runtime = "vllm"
+storage_uri = "s3://b/clf/v1"
+deployment_mode = "knative"
+canary = { percent = 10, storage_uri = "s3://b/clf/v2" }
+
+[[serving.models]]
+name = "other"
+team = "vision"
+format = "sklearn"
+storage_uri = "s3://b/other"
+
+[[serving.models]]
+name = "elsewhere"
+team = "nlp"
+clusters = ["c2"]
+format = "sklearn"
+storage_uri = "s3://b/elsewhere"
+"#;
+
+    fn on_c1(kserve: &str) -> (ServingCtx, Vec<TeamCtx>) {
+        let s = spec(&format!("{POOLS}{MODELS}"));
+        let c = cluster(&s, "c1");
+        let pools = pools::plan(&s, c);
+        let mut teams = crate::plan::teams::plan(&s, c, &pools);
+        (plan(&s, c, &pools, &mut teams, kserve), teams)
+    }
+
+    #[test]
+    fn models_of_the_clusters_teams_only() {
+        let (s, _) = on_c1("v0.16.0");
+        let names: Vec<&str> = s.models.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, ["llm", "clf"]);
+    }
+
+    #[test]
+    fn deployment_modes_follow_the_kserve_version() {
+        let (new, _) = on_c1("v0.16.0");
+        assert_eq!(new.deployment_mode, "Standard");
+        assert_eq!(new.models[1].deployment_mode, "Knative");
+        let (old, _) = on_c1("v0.15.2");
+        assert_eq!(old.deployment_mode, "RawDeployment");
+        assert_eq!(old.models[1].deployment_mode, "Serverless");
+        assert!(new.knative, "a Knative model brings Knative Serving");
+        assert_eq!(new.knative_operator.version, "v1.19.4");
+    }
+
+    #[test]
+    fn a_canary_is_two_inference_services_and_a_split() {
+        let (s, _) = on_c1("v0.16.0");
+        let c = s.models[1].canary.as_ref().map(|c| {
+            let names = (c.stable_name.as_str(), c.canary_name.as_str());
+            (names, c.storage_uri.as_str(), c.percent, c.stable_percent)
+        });
+        assert_eq!(
+            c,
+            Some((("clf-stable", "clf-canary"), "s3://b/clf/v2", 10, 90))
+        );
+        assert_eq!(s.models[1].storage_uri, "s3://b/clf/v1");
+        assert!(s.models[0].canary.is_none());
+    }
+
+    #[test]
+    fn placement_host_runtimes_and_service_accounts() {
+        let (s, teams) = on_c1("v0.16.0");
+        let llm = &s.models[0];
+        assert_eq!(llm.placement.node_selector["mlpc.io/pool"], "l4");
+        assert_eq!(llm.placement.gpus, 1);
+        assert_eq!(llm.host, "llm-nlp.ml.example");
+        // vllm is used twice in nlp: one ServingRuntime there.
+        let rt: Vec<(&str, &str)> = s
+            .runtimes
+            .iter()
+            .map(|r| (r.name.as_str(), r.namespace.as_str()))
+            .collect();
+        assert_eq!(rt, [("vllm", "nlp")]);
+        let sas: Vec<&str> = teams[0]
+            .service_accounts
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect();
+        assert_eq!(sas, ["llm-sa"]);
+    }
 }

@@ -1153,7 +1153,8 @@ impl<'a> Rules<'a> {
                     .filter(|(_, p)| t.may_use_pool(&p.name))
                     .collect();
                 let weights: Vec<u64> = usable.iter().map(|(_, p)| p.gpu_capacity()).collect();
-                let split = crate::plan::split_proportional(u64::from(t.quota.gpu), &weights);
+                let split =
+                    crate::plan::teams::split_proportional(u64::from(t.quota.gpu), &weights);
                 for ((pi, _), gpus) in usable.iter().zip(split) {
                     if gpus > 0 {
                         nominal

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use crate::diag::Diagnostic;
 use crate::plan::serving::{Store, identity_annotation, node_identity_works};
-use crate::spec::model::{Cluster, Provider, Spec};
+use crate::spec::model::{Cluster, Provider, Spec, on_cluster};
 use crate::spec::tree::Seg;
 
 use super::rules::Finding;
@@ -173,10 +173,11 @@ pub fn check_where(spec: &Spec, in_view: &dyn Fn(&Cluster) -> bool) -> Vec<Findi
         // (one finding per URI and provider, naming the clusters).
         let mut missing: BTreeMap<(usize, &str), Vec<&str>> = BTreeMap::new();
         for c in spec.clusters.iter().filter(|c| in_view(c)) {
-            let lands = (m.clusters.is_empty() || m.clusters.contains(&c.name))
-                && spec.teams.iter().any(|t| {
-                    t.name == m.team && (t.clusters.is_empty() || t.clusters.contains(&c.name))
-                });
+            let lands = on_cluster(&m.clusters, &c.name)
+                && spec
+                    .teams
+                    .iter()
+                    .any(|t| t.name == m.team && on_cluster(&t.clusters, &c.name));
             if !lands {
                 continue;
             }

@@ -1,0 +1,320 @@
+//! Teams of a cluster: their namespaces, quotas (the GPU quota split across
+//! the GPU pools each team may use, by capacity), queues and labels.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::labels::TEAM_LABEL;
+use super::pools::PoolCtx;
+use crate::spec::model::{self as spec, Spec, on_cluster};
+
+#[derive(Clone, Debug, Serialize)]
+pub struct QuotaCtx {
+    pub gpu: u32,
+    pub cpu: String,
+    pub memory: String,
+    pub pods: Option<u32>,
+    pub has_cpu: bool,
+    pub has_memory: bool,
+    /// Kueue nominal quotas: the team's quota, or the cluster's capacity when unset.
+    pub kueue_cpu: String,
+    pub kueue_memory: String,
+    /// The most GPUs Kueue can admit for the team (nominal plus borrowing, within
+    /// its pools' capacity): the ResourceQuota's GPU ceiling, so a workload Kueue
+    /// admits is never rejected by the quota afterwards.
+    pub gpu_ceiling: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FlavorQuota {
+    pub flavor: String,
+    pub gpu: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TeamCtx {
+    pub name: String,
+    pub namespace: String,
+    pub owners: Vec<String>,
+    pub members: Vec<String>,
+    pub profile: bool,
+    /// The Kubeflow Profile's owner: the first owner, else the platform's admin.
+    pub profile_owner: String,
+    /// Labels of the team's namespace or Profile (the team label).
+    pub labels: BTreeMap<String, String>,
+    pub quota: QuotaCtx,
+    /// The team's GPU quota split across the GPU flavors it may use.
+    pub gpu_flavors: Vec<FlavorQuota>,
+    pub gpu_borrowing_limit: Option<u32>,
+    pub local_queue: String,
+    pub cluster_queue: String,
+    /// Service accounts the team's models run as, with their storage identity
+    /// (filled by the serving planner).
+    pub service_accounts: Vec<ServiceAccountCtx>,
+}
+
+/// A model service account: its cloud identity annotations (IRSA, GKE or
+/// Azure Workload Identity, KServe's S3 settings) and the credential Secrets
+/// KServe's storage initializer reads through it.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ServiceAccountCtx {
+    pub name: String,
+    pub annotations: BTreeMap<String, String>,
+    pub secrets: Vec<String>,
+}
+
+/// A team's LocalQueue (in its namespace): where its workloads queue.
+pub fn local_queue(team: &str) -> String {
+    format!("{team}-queue")
+}
+
+/// The cluster's teams.
+pub fn plan(s: &Spec, c: &spec::Cluster, pools: &[PoolCtx]) -> Vec<TeamCtx> {
+    let gpu_pools: Vec<&PoolCtx> = pools.iter().filter(|p| p.gpu.is_some()).collect();
+    let cpu_capacity: u64 = pools
+        .iter()
+        .map(|p| u64::from(p.cpu) * u64::from(p.max_nodes))
+        .sum();
+    let memory_capacity: u64 = pools
+        .iter()
+        .map(|p| u64::from(p.memory_gib) * u64::from(p.max_nodes))
+        .sum();
+    s.teams
+        .iter()
+        .filter(|t| on_cluster(&t.clusters, &c.name))
+        .map(|t| {
+            let usable: Vec<&PoolCtx> = gpu_pools
+                .iter()
+                .copied()
+                .filter(|p| t.may_use_pool(&p.name))
+                .collect();
+            let weights: Vec<u64> = usable.iter().map(|p| p.gpu_capacity).collect();
+            let split = split_proportional(u64::from(t.quota.gpu), &weights);
+            let gpu_ceiling = gpu_ceiling(&split, &weights, t.quota.gpu_borrowing_limit);
+            let gpu_flavors = usable
+                .iter()
+                .zip(split)
+                .map(|(p, gpus)| FlavorQuota {
+                    flavor: p.flavor.clone(),
+                    gpu: gpus,
+                })
+                .collect();
+            let cpu = t.quota.cpu.as_ref().map(|q| q.0.clone());
+            let memory = t.quota.memory.as_ref().map(|q| q.0.clone());
+            TeamCtx {
+                name: t.name.clone(),
+                namespace: t.name.clone(),
+                owners: t.owners.clone(),
+                members: t.members.clone(),
+                profile: t.profile,
+                profile_owner: t
+                    .owners
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| format!("admin@{}", s.platform.domain)),
+                labels: BTreeMap::from([(TEAM_LABEL.to_string(), t.name.clone())]),
+                quota: QuotaCtx {
+                    gpu: t.quota.gpu,
+                    cpu: cpu.clone().unwrap_or_else(|| "0".into()),
+                    memory: memory.clone().unwrap_or_else(|| "0".into()),
+                    pods: t.quota.pods,
+                    has_cpu: cpu.is_some(),
+                    has_memory: memory.is_some(),
+                    kueue_cpu: cpu.unwrap_or_else(|| cpu_capacity.to_string()),
+                    kueue_memory: memory.unwrap_or_else(|| format!("{memory_capacity}Gi")),
+                    gpu_ceiling,
+                },
+                gpu_flavors,
+                gpu_borrowing_limit: t.quota.gpu_borrowing_limit,
+                local_queue: local_queue(&t.name),
+                cluster_queue: t.name.clone(),
+                service_accounts: Vec::new(),
+            }
+        })
+        .collect()
+}
+
+/// What Kueue can admit for a team on its GPU flavors: per flavor the nominal
+/// quota plus the borrowing limit (the pool's whole capacity when unlimited),
+/// never more than the pool has.
+pub fn gpu_ceiling(nominal: &[u64], capacity: &[u64], borrowing: Option<u32>) -> u64 {
+    nominal
+        .iter()
+        .zip(capacity)
+        .map(|(&n, &cap)| {
+            let most = match borrowing {
+                Some(b) => n + u64::from(b),
+                None => cap,
+            };
+            most.min(cap).max(n)
+        })
+        .sum()
+}
+
+/// Split `total` across `weights` proportionally, largest remainders first,
+/// ties by position: deterministic and summing exactly to `total`.
+pub fn split_proportional(total: u64, weights: &[u64]) -> Vec<u64> {
+    let sum: u64 = weights.iter().sum();
+    if weights.is_empty() {
+        return Vec::new();
+    }
+    if sum == 0 {
+        let mut out = vec![0; weights.len()];
+        out[0] = total;
+        return out;
+    }
+    let mut out: Vec<u64> = weights.iter().map(|w| total * w / sum).collect();
+    let mut rest = total - out.iter().sum::<u64>();
+    let mut order: Vec<usize> = (0..weights.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse((total * weights[i]) % sum));
+    for i in order {
+        if rest == 0 {
+            break;
+        }
+        out[i] += 1;
+        rest -= 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::pools;
+    use crate::plan::testing::{POOLS, cluster, spec};
+    use proptest::prelude::*;
+
+    const TEAMS: &str = r#"
+[[teams]]
+name = "vision"
+owners = ["ana@example.com"]
+quota = { gpu = 10, cpu = "64" }
+
+[[teams]]
+name = "nlp"
+profile = true
+gpu_pools = ["l4"]
+quota = { gpu = 3, gpu_borrowing_limit = 2 }
+
+[[teams]]
+name = "ops"
+clusters = ["c2"]
+"#;
+
+    fn plan_on(name: &str) -> Vec<TeamCtx> {
+        let s = spec(&format!("{POOLS}{TEAMS}"));
+        let c = cluster(&s, name);
+        plan(&s, c, &pools::plan(&s, c))
+    }
+
+    fn flavors(t: &TeamCtx) -> Vec<(&str, u64)> {
+        t.gpu_flavors
+            .iter()
+            .map(|f| (f.flavor.as_str(), f.gpu))
+            .collect()
+    }
+
+    #[test]
+    fn teams_follow_their_clusters() {
+        let names = |ts: Vec<TeamCtx>| ts.into_iter().map(|t| t.name).collect::<Vec<_>>();
+        assert_eq!(names(plan_on("c1")), ["vision", "nlp"]);
+        assert_eq!(names(plan_on("c2")), ["vision", "nlp", "ops"]);
+    }
+
+    #[test]
+    fn gpu_quota_is_split_by_pool_capacity() {
+        let c1 = plan_on("c1");
+        // a100: 2 nodes x 8, l4: 4 nodes x 4: equal capacity, equal halves.
+        assert_eq!(flavors(&c1[0]), [("a100", 5), ("l4", 5)]);
+        // Unlimited borrowing: Kueue may admit both pools' whole capacity.
+        assert_eq!(c1[0].quota.gpu_ceiling, 32);
+        // nlp may use l4 only: all of it there, ceiling nominal + borrowing.
+        assert_eq!(flavors(&c1[1]), [("l4", 3)]);
+        assert_eq!(c1[1].quota.gpu_ceiling, 5);
+        // l4 does not exist on c2: vision's quota all on a100, nlp has no flavor.
+        let c2 = plan_on("c2");
+        assert_eq!(flavors(&c2[0]), [("a100", 10)]);
+        assert!(c2[1].gpu_flavors.is_empty());
+        assert_eq!(c2[1].quota.gpu_ceiling, 0);
+    }
+
+    #[test]
+    fn unset_cpu_and_memory_quotas_give_kueue_the_cluster_capacity() {
+        let c1 = plan_on("c1");
+        assert_eq!(c1[0].quota.kueue_cpu, "64");
+        assert!(c1[0].quota.has_cpu);
+        // 16 x 10 + 96 x 2 + 48 x 4 cores; 64 x 10 + 1152 x 2 + 192 x 4 GiB.
+        assert_eq!(c1[1].quota.kueue_cpu, "544");
+        assert_eq!(c1[1].quota.kueue_memory, "3712Gi");
+        assert_eq!(
+            (c1[1].quota.cpu.as_str(), c1[1].quota.has_cpu),
+            ("0", false)
+        );
+    }
+
+    #[test]
+    fn names_labels_owner_and_queues() {
+        let c1 = plan_on("c1");
+        assert_eq!(c1[0].profile_owner, "ana@example.com");
+        assert_eq!(c1[1].profile_owner, "admin@ml.example");
+        assert_eq!(
+            c1[1].labels,
+            BTreeMap::from([("mlpc.io/team".to_string(), "nlp".to_string())])
+        );
+        assert_eq!(
+            (c1[1].local_queue.as_str(), c1[1].cluster_queue.as_str()),
+            ("nlp-queue", "nlp")
+        );
+    }
+
+    #[test]
+    fn gpu_ceiling_adds_borrowing_within_capacity() {
+        assert_eq!(gpu_ceiling(&[10, 6], &[32, 24], Some(8)), 18 + 14);
+        assert_eq!(gpu_ceiling(&[30], &[32], Some(8)), 32, "capped at the pool");
+        assert_eq!(gpu_ceiling(&[4], &[24], None), 24, "unlimited borrowing");
+        assert_eq!(gpu_ceiling(&[4], &[24], Some(0)), 4);
+        assert_eq!(
+            gpu_ceiling(&[40], &[32], Some(0)),
+            40,
+            "never below nominal"
+        );
+    }
+
+    #[test]
+    fn splits_are_proportional_with_largest_remainders() {
+        assert_eq!(split_proportional(10, &[1, 1, 1]), [4, 3, 3]);
+        assert_eq!(split_proportional(7, &[16, 48]), [2, 5]);
+        assert_eq!(split_proportional(5, &[0, 0]), [5, 0]);
+        assert!(split_proportional(5, &[]).is_empty());
+    }
+
+    proptest! {
+        #[test]
+        fn quota_splits_always_sum_to_the_total(
+            total in 0u64..100_000,
+            weights in proptest::collection::vec(0u64..10_000, 1..10),
+        ) {
+            let split = split_proportional(total, &weights);
+            prop_assert_eq!(split.len(), weights.len());
+            prop_assert_eq!(split.iter().sum::<u64>(), total);
+        }
+
+        #[test]
+        fn planned_team_quotas_sum_to_the_teams_gpu_quota(
+            gpu in 0u32..1_000,
+            a100 in 1u32..50,
+            l4 in 1u32..50,
+        ) {
+            let s = spec(&format!(
+                "{}\n[[teams]]\nname = \"t\"\nquota = {{ gpu = {gpu} }}\n",
+                POOLS.replace("max_nodes = 2", &format!("max_nodes = {a100}"))
+                    .replace("max_nodes = 4", &format!("max_nodes = {l4}"))
+            ));
+            let c = cluster(&s, "c1");
+            let teams = plan(&s, c, &pools::plan(&s, c));
+            let sum: u64 = teams[0].gpu_flavors.iter().map(|f| f.gpu).sum();
+            prop_assert_eq!(sum, u64::from(gpu));
+        }
+    }
+}
