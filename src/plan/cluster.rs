@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::SecretCtx;
 use super::labels::{ENVIRONMENT_LABEL, POOL_LABEL, WAVE_LABEL};
 use crate::catalog::{self, K8sComponent, Version};
-use crate::spec::model::{self as spec, Cloud, Provider, Spec};
+use crate::spec::model::{self as spec, Cloud, Provider, Spec, on_cluster};
 
 /// Argo CD's name for the cluster it runs in.
 pub const IN_CLUSTER: &str = "https://kubernetes.default.svc";
@@ -405,6 +405,16 @@ pub fn cloud_autoscaler(p: Provider) -> bool {
     matches!(p, Provider::Gke | Provider::Aks)
 }
 
+/// Does a workload on cluster `c` map a service account to a cloud identity:
+/// a model's `storage.identity`, or External Secrets' store identity?
+pub fn wants_workload_identity(s: &Spec, c: &spec::Cluster) -> bool {
+    s.secret_stores.iter().any(|st| st.identity.is_some())
+        || s.serving.models.iter().any(|m| {
+            on_cluster(&m.clusters, &c.name)
+                && m.storage.as_ref().is_some_and(|st| st.identity.is_some())
+        })
+}
+
 /// The platform's Kubernetes version (validation checked it parses).
 pub fn k8s_version(s: &Spec) -> Version {
     Version::parse(&s.platform.kubernetes_version).unwrap_or(Version {
@@ -459,7 +469,7 @@ pub fn cluster_ctx(s: &Spec, c: &spec::Cluster) -> ClusterCtx {
         value: format!("{POOL_LABEL}=control-plane"),
     });
     ClusterCtx {
-        workload_identity: super::serving::wants_workload_identity(s, c),
+        workload_identity: wants_workload_identity(s, c),
         name: c.name.clone(),
         environment: c.environment.clone(),
         provider: c.provider.as_str().into(),

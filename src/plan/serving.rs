@@ -417,15 +417,6 @@ pub(super) fn accounts(
     secrets
 }
 
-/// Does a workload on cluster `c` map a service account to a cloud identity:
-/// a model's `storage.identity`, or External Secrets' store identity?
-pub fn wants_workload_identity(s: &Spec, c: &spec::Cluster) -> bool {
-    s.secret_stores.iter().any(|st| st.identity.is_some())
-        || s.serving.models.iter().any(|m| {
-            on_cluster(&m.clusters, &c.name)
-                && m.storage.as_ref().is_some_and(|st| st.identity.is_some())
-        })
-}
 #[cfg(test)]
 mod tests {
     use super::*;
