@@ -18,7 +18,9 @@ pub fn present_layers(compiled: &Compiled) -> Vec<(String, Vec<String>)> {
                 .tree
                 .objects
                 .iter()
-                .filter(|o| o.cluster == c.cluster.name && o.path.starts_with("clusters/"))
+                .filter(|o| {
+                    o.cluster == c.cluster.name && crate::emit::layout::is_workload_file(&o.path)
+                })
                 .map(|o| o.layer.clone())
                 .collect();
             layers.sort_by_key(|l| crate::plan::LAYERS.iter().position(|x| x == l));

@@ -95,11 +95,11 @@ pub fn keep_other_clusters(
     };
     for rel in old.files.keys() {
         let mine = only.iter().any(|c| {
-            rel.starts_with(&format!("clusters/{c}/"))
-                || rel.starts_with(&format!("management/{c}/"))
-                || rel.starts_with(&format!("management/argocd/{c}/"))
+            crate::emit::layout::cluster_prefixes(c)
+                .iter()
+                .any(|p| rel.starts_with(p.as_str()))
         });
-        let per_cluster = rel.starts_with("clusters/") || rel.matches('/').count() >= 2;
+        let per_cluster = crate::emit::layout::is_per_cluster_file(rel);
         if mine || !per_cluster || files.contains_key(rel) {
             continue;
         }

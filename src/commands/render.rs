@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use mlpc::compile::{CompileOptions, compile};
+use mlpc::emit::layout;
 use mlpc::report::Style;
 
 use super::{CommandError, CommandResult, Outcome};
@@ -39,11 +40,8 @@ pub fn run(a: &RenderArgs, _style: Style) -> CommandResult {
         clusters: vec![a.cluster.clone()],
     })?;
     let prefixes: Vec<String> = match a.scope {
-        Scope::Workload => vec![format!("clusters/{}/", a.cluster)],
-        Scope::Management => vec![
-            format!("management/{}/", a.cluster),
-            format!("management/argocd/{}/", a.cluster),
-        ],
+        Scope::Workload => vec![layout::workload_prefix(&a.cluster)],
+        Scope::Management => layout::management_prefixes(&a.cluster).to_vec(),
     };
     let mut files: Vec<&String> = compiled
         .tree

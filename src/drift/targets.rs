@@ -35,7 +35,7 @@ pub fn targets(
         }
         // Only what lives on the workload cluster: `management/` objects are
         // the management cluster's.
-        let prefix = format!("clusters/{}/", c.name);
+        let prefix = crate::emit::layout::workload_prefix(&c.name);
         let (mine, rest): (Vec<_>, Vec<_>) = objects
             .into_iter()
             .partition(|p| p.path.starts_with(&prefix));
@@ -76,8 +76,8 @@ pub fn targets(
 pub fn previous_kinds(out: &Path, cluster: &str) -> BTreeSet<(String, String)> {
     let mut kinds = BTreeSet::new();
     let linked = |p: &Path| std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink());
-    let dir = out.join("clusters").join(cluster);
-    if linked(out) || linked(&out.join("clusters")) || linked(&dir) {
+    let dir = out.join(crate::emit::layout::cluster_dir(cluster));
+    if linked(out) || linked(&out.join(crate::emit::layout::CLUSTERS)) || linked(&dir) {
         return kinds;
     }
     let Ok(layers) = std::fs::read_dir(&dir) else {

@@ -49,14 +49,39 @@ pub fn split_layer_dir(dir: &str) -> Option<(&str, &str)> {
     }
 }
 
-/// The directories (with a trailing `/`) holding a cluster's files: what it
-/// syncs, then what the management cluster holds for it.
-pub fn cluster_prefixes(cluster: &str) -> [String; 3] {
+/// The directory (with a trailing `/`) of what one workload cluster syncs.
+pub fn workload_prefix(cluster: &str) -> String {
+    format!("{}/", cluster_dir(cluster))
+}
+
+/// The directories (with a trailing `/`) the management cluster holds for one
+/// cluster: its Cluster API objects, then its leaf Applications.
+pub fn management_prefixes(cluster: &str) -> [String; 2] {
     [
-        format!("{}/", cluster_dir(cluster)),
         format!("{}/", management_dir(cluster)),
         format!("{}/", apps_dir(cluster)),
     ]
+}
+
+/// The directories (with a trailing `/`) holding a cluster's files: what it
+/// syncs, then what the management cluster holds for it.
+pub fn cluster_prefixes(cluster: &str) -> [String; 3] {
+    let [capi, apps] = management_prefixes(cluster);
+    [workload_prefix(cluster), capi, apps]
+}
+
+/// Whether a path is synced to a workload cluster (under `clusters/`).
+pub fn is_workload_file(rel: &str) -> bool {
+    rel.strip_prefix(CLUSTERS)
+        .is_some_and(|r| r.starts_with('/'))
+}
+
+/// Whether a path may belong to one cluster rather than to the whole fleet:
+/// its workload tree, anything two levels deep (`management/<cluster>/…`,
+/// `management/argocd/<cluster>/…`) and the fleet directory's per-cluster
+/// `<cluster>-capi` Applications. Only `mlpc.lock`-level files are not.
+pub fn is_per_cluster_file(rel: &str) -> bool {
+    is_workload_file(rel) || rel.matches('/').count() >= 2
 }
 
 /// A directory as Argo CD sees it: inside the GitOps repository's `path`.
@@ -151,6 +176,13 @@ mod tests {
         );
         assert_eq!(split_layer_dir("management/argocd/c1"), None);
         assert_eq!(split_layer_dir("clusters/c1"), None);
+        assert!(is_workload_file("clusters/c1/01-mesh/x.yaml"));
+        assert!(!is_workload_file("clustersx/c1/x.yaml"));
+        assert!(is_per_cluster_file("management/c1/cluster-c1.yaml"));
+        assert!(is_per_cluster_file(
+            "management/argocd/c1/application-x.yaml"
+        ));
+        assert!(!is_per_cluster_file("mlpc.lock"));
         assert_eq!(
             repo_path("out", &apps_dir("c1")),
             "out/management/argocd/c1"
