@@ -12,7 +12,7 @@
 //! ConfigMaps (filtered out by the label selector). Prints `ready` and the
 //! live object count on stdout, then serves until killed.
 
-#[path = "../tests/support/fake_apiserver.rs"]
+#[path = "../tests/suite/support/fake_apiserver.rs"]
 mod fake_apiserver;
 
 use std::path::PathBuf;

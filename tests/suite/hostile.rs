@@ -6,17 +6,17 @@
 //! harmless value, the payload arriving byte-exact (no extra file, document,
 //! key, list entry or object).
 
-mod support;
-
 use std::collections::BTreeMap;
 
 use mlpc::hostile::{self, FieldPath, MARK, Outcome, Step, Verdict};
 use serde_json::Value;
 
+use crate::support;
+
 fn base() -> Value {
     hostile::base_spec(
-        include_str!("../ml-platform.toml"),
-        include_str!("hostile/extra.toml"),
+        include_str!("../../ml-platform.toml"),
+        include_str!("../hostile/extra.toml"),
     )
     .expect("base spec")
 }

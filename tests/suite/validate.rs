@@ -2,9 +2,7 @@
 //! broken spec under tests/specs/invalid reports exactly the expected codes at
 //! the expected `file:line:col` (in the overlay file when it comes from one).
 
-mod support;
-
-use support::*;
+use crate::support::*;
 
 #[test]
 fn example_spec_is_valid() {

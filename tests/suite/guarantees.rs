@@ -1,9 +1,7 @@
 //! Safety guarantees not covered elsewhere: credentials from a kubeconfig
 //! never reach mlpc's output, and the compiled output never holds Secret data.
 
-mod support;
-
-use support::*;
+use crate::support::*;
 
 #[test]
 fn kubeconfig_credentials_never_appear_in_output_or_errors() {

@@ -2,12 +2,10 @@
 //! commands; run them here, against a throw-away repository made by
 //! `mlpc init` (what a new user has), so the templates cannot rot.
 
-mod support;
-
 use std::path::Path;
 use std::process::Command;
 
-use support::*;
+use crate::support::*;
 
 /// Every `mlpc ...` command line of a pipeline file, in order.
 fn mlpc_commands(file: &Path) -> Vec<String> {

@@ -2,14 +2,9 @@
 //! (endless pagination, huge bodies), escapes what servers and specs say in
 //! its human and markdown reports, and never sends a token over plain http.
 
-#[path = "support/fake_apiserver.rs"]
-mod fake_apiserver;
-#[path = "support/drift_harness.rs"]
-mod harness;
-
 use std::time::{Duration, Instant};
 
-use harness::*;
+use crate::support::drift_harness::*;
 
 const STG: &str = "stg-use1";
 

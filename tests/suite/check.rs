@@ -1,8 +1,8 @@
 //! `mlpc check` through the real binary, against ../shared/schemas.
 
-mod support;
+mod strict;
 
-use support::*;
+use crate::support::*;
 
 fn schemas_args() -> Vec<String> {
     vec![

@@ -1,7 +1,6 @@
 //! The example platform on fake API servers: one server per cluster, seeded
 //! with what `mlpc compile` produces, a kubeconfig in a temp dir pointing
 //! the spec's contexts at them, and `mlpc drift` run through the real binary.
-//! Use with `#[path = "support/fake_apiserver.rs"] mod fake_apiserver;`.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
@@ -10,17 +9,9 @@ use std::process::Command;
 
 use serde_json::Value;
 
-#[path = "drift_report.rs"]
-mod drift_report;
-// Not every test binary that includes the harness reads reports.
-#[allow(unused_imports)]
-pub use drift_report::not_in_sync;
-
-use crate::fake_apiserver::{CompiledPlatform, FakeApiServer, compile_spec, write_kubeconfig};
-
-pub fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+pub use super::drift_report::not_in_sync;
+use super::fake_apiserver::{CompiledPlatform, FakeApiServer, compile_spec, write_kubeconfig};
+pub use super::repo;
 
 pub struct Fleet {
     pub dir: tempfile::TempDir,

@@ -1,9 +1,7 @@
 //! The diff's PR comment includes the platform picture when the topology
 //! (clusters, waves, pools, teams, models) changes, and only then.
 
-mod support;
-
-use support::*;
+use crate::support::*;
 
 #[test]
 fn graph_appears_only_when_the_topology_changes() {

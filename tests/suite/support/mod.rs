@@ -1,8 +1,15 @@
-//! Helpers shared by the integration tests.
+//! Helpers shared by the suite's modules: running the real binary, copies of
+//! the example, Git commits, and the fake API servers of the drift tests.
 #![allow(dead_code)]
+
+pub mod drift_harness;
+pub mod drift_report;
+pub mod fake_apiserver;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+use proptest::test_runner::{Config as ProptestConfig, FileFailurePersistence};
 
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -100,4 +107,17 @@ pub fn commit_all(git: &git2::Repository, message: &str) {
     let parents: Vec<&git2::Commit> = parent.iter().collect();
     git.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
         .unwrap();
+}
+
+/// Proptest settings with `cases` cases; failing inputs are saved beside the
+/// test's source (`tests/suite/<module>.proptest-regressions`, committed) and
+/// replayed first on every run.
+pub fn proptest_config(cases: u32) -> ProptestConfig {
+    ProptestConfig {
+        cases,
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource(
+            "proptest-regressions",
+        ))),
+        ..ProptestConfig::default()
+    }
 }

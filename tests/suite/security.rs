@@ -1,13 +1,11 @@
 //! Issue 14 (security), items 2 to 7, through the real binary. Item 1 (no
 //! value changes the output's structure) is `tests/hostile_payloads.rs`.
 
-mod support;
-
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use support::{example_copy, mlpc, stderr, stdout};
+use crate::support::{self, example_copy, mlpc, stderr, stdout};
 
 fn edit(dir: &Path, from: &str, to: &str) {
     let spec = dir.join("ml-platform.toml");

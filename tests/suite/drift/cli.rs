@@ -2,16 +2,11 @@
 //! the compiled example: in sync, then each kind of injected difference or
 //! fault, asserting the report holds exactly what was injected.
 
-#[path = "support/fake_apiserver.rs"]
-mod fake_apiserver;
-#[path = "support/drift_harness.rs"]
-mod harness;
-
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use fake_apiserver::closed_port;
-use harness::*;
+use crate::support::drift_harness::*;
+use crate::support::fake_apiserver::closed_port;
 use serde_json::{Value, json};
 
 const STG: &str = "stg-use1";

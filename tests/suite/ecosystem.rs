@@ -1,8 +1,6 @@
 //! Render (Argo CD plugin mode), graph and shell completions.
 
-mod support;
-
-use support::*;
+use crate::support::*;
 
 #[test]
 fn render_streams_one_clusters_objects() {

@@ -2,11 +2,9 @@
 //! upstream schemas in ../shared/schemas (plus mlpc's own schemas/extra for
 //! kinds upstream publishes none for); an object without a schema fails.
 
-mod support;
-
+use crate::support::*;
 use mlpc::check::{CheckOptions, Object, Policies, check};
 use mlpc::compile::{CompileOptions, compile};
-use support::*;
 
 #[test]
 fn every_emitted_object_validates_strictly() {

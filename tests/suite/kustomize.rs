@@ -1,11 +1,9 @@
 //! Every directory of the compiled example builds with `kubectl kustomize`,
 //! and yields exactly the objects mlpc wrote.
 
-mod support;
-
 use std::process::Command;
 
-use support::*;
+use crate::support::*;
 
 #[test]
 fn every_cluster_and_management_directory_builds_with_kubectl_kustomize() {

@@ -57,7 +57,7 @@ fn empty() -> Node {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(300))]
+    #![proptest_config(crate::support::proptest_config(300))]
 
     #[test]
     fn empty_overlay_is_identity(doc in toml_doc()) {

@@ -3,12 +3,10 @@
 //! release line, the endpoint in the API server certificate, Argo CD
 //! destinations and registration, and the cluster rules E170–W179.
 
-mod support;
-
 use std::path::Path;
 
+use crate::support::*;
 use serde_json::Value;
-use support::*;
 
 fn providers_spec() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

@@ -1,11 +1,9 @@
 //! Fleet rollouts: the ApplicationSet with one RollingSync step per wave, the
 //! fleet validation rules, and a 200-cluster spec that compiles and validates.
 
-mod support;
-
+use crate::support::*;
 use mlpc::check::{CheckOptions, Object, Policies, check};
 use mlpc::compile::{CompileOptions, compile};
-use support::*;
 
 fn compiled_objects(dir: &std::path::Path) -> Vec<Object> {
     let c = match compile(&CompileOptions {

@@ -2,15 +2,10 @@
 //! Secrets, every resource type the compile puts on a workload cluster, and
 //! enough for a whole `mlpc drift` run against a server that enforces it.
 
-#[path = "support/fake_apiserver.rs"]
-mod fake_apiserver;
-#[path = "support/drift_harness.rs"]
-mod harness;
-
 use std::collections::BTreeSet;
 
-use fake_apiserver::known_type;
-use harness::*;
+use crate::support::drift_harness::*;
+use crate::support::fake_apiserver::{self, known_type};
 use serde_json::{Value, json};
 
 fn find<'a>(objects: &'a [Value], kind: &str, name: &str) -> &'a Value {

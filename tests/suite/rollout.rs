@@ -1,11 +1,9 @@
 //! `mlpc rollout plan`: waves in order, and against a Git base which
 //! clusters each wave changes (a throw-away git2 repository).
 
-mod support;
-
 use std::path::Path;
 
-use support::*;
+use crate::support::*;
 
 fn json(dir: &Path, args: &[&str]) -> serde_json::Value {
     let o = mlpc(dir, args);

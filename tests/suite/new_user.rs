@@ -3,11 +3,9 @@
 //! compile, check, diff and cost. Also per-cluster overlays, the lock files
 //! Git must not see, and the README's own claims about these.
 
-mod support;
-
 use std::path::Path;
 
-use support::*;
+use crate::support::*;
 
 const SPEC: &str = r#"#:schema ./schemas/ml-platform.schema.json
 # Nova ML: a kind cluster for development, production on GCP and Azure.

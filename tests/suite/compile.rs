@@ -2,11 +2,9 @@
 //! example, determinism, `--check`, pruning of stale files, keeping files
 //! mlpc never wrote, `--cluster`, and atomicity under an injected failure.
 
-mod support;
-
 use std::path::Path;
 
-use support::*;
+use crate::support::*;
 
 fn compile_into(spec_dir: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
     let out = out.to_str().unwrap();

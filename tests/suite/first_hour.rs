@@ -1,12 +1,10 @@
 //! Issue 18, a new user's first hour: each finding of that report, through
 //! the real binary, on a copy of the example or an `mlpc init`-ed directory.
 
-mod support;
-
 use std::path::Path;
 
+use crate::support::*;
 use serde_json::Value;
-use support::*;
 
 /// `mlpc validate --format json`: exit code and findings.
 fn validate_json(dir: &Path, extra: &[&str]) -> (i32, Vec<Value>) {

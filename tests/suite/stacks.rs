@@ -2,12 +2,10 @@
 //! real binary: each test pins a defect of the first version that a schema
 //! check could not see.
 
-mod support;
-
 use std::path::Path;
 
+use crate::support::*;
 use serde_json::Value;
-use support::*;
 
 fn compile(dir: &Path) -> Vec<Value> {
     let out = dir.join("out");

@@ -14,27 +14,23 @@
 //! install's own namespace) and those Kubeflow's profile controller creates
 //! (one per Profile). Everything else must come from the compiled output.
 //!
-//! Run alone: `cargo test --test e2e` (the first run builds the binaries,
+//! Run alone: `cargo test --test suite e2e::` (the first run builds the binaries,
 //! about 10 minutes on 2 cores; see README).
 
-#[path = "support/drift_report.rs"]
-mod drift_report;
-#[path = "e2e/simulated.rs"]
 mod simulated;
-mod support;
-use drift_report::not_in_sync;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
 
+use crate::support::drift_report::not_in_sync;
+use crate::support::{self, repo};
 use kube::api::{Api, DynamicObject, Patch, PatchParams, ValidationDirective};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::core::GroupVersionKind;
 use kube::discovery::{Discovery, Scope};
 use serde_json::{Value, json};
-use support::repo;
 
 /// Control planes are CPU-heavy on a 2-core machine: one fleet at a time.
 static FLEET: Mutex<()> = Mutex::new(());
