@@ -1,6 +1,7 @@
 //! `mlpc validate` through the real binary: the example is valid, and each
-//! broken spec under tests/specs/invalid reports exactly the expected codes at
-//! the expected `file:line:col` (in the overlay file when it comes from one).
+//! broken spec (the example with one patch, `BROKEN`) reports exactly the
+//! expected codes at the expected `file:line:col` (in the overlay file when it
+//! comes from one).
 
 use crate::support::*;
 
@@ -32,39 +33,250 @@ fn findings(dir: &std::path::Path) -> (i32, Vec<String>) {
     (o.status.code().unwrap_or(-1), lines)
 }
 
+/// A broken spec: the example (`ml-platform.toml`, `environments/`) with one
+/// patch. `search` occurs exactly once in the example's `file` and becomes
+/// `replace`. `expected` is every finding, `CODE file:line:col` in the patched
+/// files' lines, in mlpc's order; `@` is the line the patch touched (the first
+/// line that differs from the example).
+struct Broken {
+    name: &'static str,
+    file: &'static str,
+    search: &'static str,
+    replace: &'static str,
+    expected: &'static [&'static str],
+}
+
+const SPEC: &str = "ml-platform.toml";
+const STAGING: &str = "environments/staging.toml";
+const PROD: &str = "environments/prod.toml";
+
+const BROKEN: &[Broken] = &[
+    Broken {
+        name: "bad-name",
+        file: SPEC,
+        search: r#"name = "vision""#,
+        replace: r#"name = "Vision_Team""#,
+        expected: &[
+            "W161 environments/staging.toml:15:13",
+            "W134 environments/staging.toml:18:8",
+            "W138 environments/staging.toml:18:8",
+            "W115 environments/staging.toml:19:17",
+            "E102 ml-platform.toml:@:8",
+            "E104 ml-platform.toml:133:8",
+            "E104 ml-platform.toml:160:8",
+        ],
+    },
+    Broken {
+        name: "canary-same-version",
+        file: SPEC,
+        search: r#"canary = { percent = 10, storage_uri = "s3://acme-ml-models/vision/image-classifier/v8" }"#,
+        replace: r#"canary = { percent = 10, storage_uri = "s3://acme-ml-models/vision/image-classifier/v7" }"#,
+        expected: &["E202 ml-platform.toml:@:40"],
+    },
+    Broken {
+        name: "concurrency-without-knative",
+        file: SPEC,
+        search: r#"deployment_mode = "knative""#,
+        replace: "",
+        expected: &["E123 ml-platform.toml:168:16"],
+    },
+    Broken {
+        name: "canary-percent",
+        file: SPEC,
+        search: "canary = { percent = 10,",
+        replace: "canary = { percent = 150,",
+        expected: &["E107 ml-platform.toml:@:22"],
+    },
+    Broken {
+        name: "duplicate-name",
+        file: SPEC,
+        search: r#"name = "recsys""#,
+        replace: r#"name = "nlp""#,
+        expected: &["E101 ml-platform.toml:@:8", "E104 ml-platform.toml:199:8"],
+    },
+    Broken {
+        name: "even-control-plane",
+        file: SPEC,
+        search: r#"replicas = 3, instance_type = "m6i.2xlarge""#,
+        replace: r#"replicas = 2, instance_type = "m6i.2xlarge""#,
+        expected: &["E130 ml-platform.toml:@:30"],
+    },
+    Broken {
+        // `node_pool = "gpu-l4"` alone is not unique: the support-llm model's.
+        name: "gpu-model-without-pool",
+        file: SPEC,
+        search: "node_pool = \"gpu-l4\"\ncpu = \"8\"",
+        replace: "node_pool = \"cpu-general\"\ncpu = \"8\"",
+        expected: &["E111 ml-platform.toml:@:13"],
+    },
+    Broken {
+        name: "grid-without-step",
+        file: SPEC,
+        search: r#"algorithm = "bayesianoptimization""#,
+        replace: r#"algorithm = "grid""#,
+        expected: &["E139 ml-platform.toml:145:8"],
+    },
+    Broken {
+        // The blank line after `[components]` becomes the pin.
+        name: "incompatible-versions",
+        file: SPEC,
+        search: "kueue = \"v0.16.0\"\n\n",
+        replace: "kueue = \"v0.16.0\"\ncluster_api = \"v1.10.2\"\n",
+        expected: &["E113 ml-platform.toml:@:15", "E113 ml-platform.toml:@:15"],
+    },
+    Broken {
+        name: "katib-range",
+        file: SPEC,
+        search: "min = 0.0001",
+        replace: "min = 0.5",
+        expected: &["E109 ml-platform.toml:@:7"],
+    },
+    Broken {
+        name: "min-gt-max-in-overlay",
+        file: STAGING,
+        search: "min_nodes = 0",
+        replace: "min_nodes = 5",
+        expected: &["E106 environments/staging.toml:@:13"],
+    },
+    Broken {
+        name: "missing-key",
+        file: SPEC,
+        search: r#"region = "us-west-2""#,
+        replace: "",
+        expected: &["E004 ml-platform.toml:33:1"],
+    },
+    Broken {
+        name: "parallel-trials",
+        file: SPEC,
+        search: "parallel_trials = 3",
+        replace: "parallel_trials = 30",
+        expected: &["E110 ml-platform.toml:@:19"],
+    },
+    Broken {
+        // Appended to the overlay: the patch starts at the blank line 11.
+        name: "plaintext-secret-in-overlay",
+        file: PROD,
+        search: "max_replicas = 12\n",
+        replace: "max_replicas = 12\n\n[pipelines.artifact_store]\naccess_key = \"AKIAIOSFODNN7EXAMPLE\"\n",
+        expected: &[
+            "E002 environments/prod.toml:13:1",
+            "E114 environments/prod.toml:13:14",
+        ],
+    },
+    Broken {
+        name: "toml-syntax",
+        file: SPEC,
+        search: "wave = 1",
+        replace: "wave = = 1",
+        expected: &["E001 ml-platform.toml:@:8", "E001 ml-platform.toml:@:10"],
+    },
+    Broken {
+        name: "unknown-cluster",
+        file: SPEC,
+        search: r#"clusters = ["prod-usw2"]"#,
+        replace: r#"clusters = ["prod-usw3"]"#,
+        expected: &["E103 ml-platform.toml:@:13"],
+    },
+    Broken {
+        name: "unknown-key",
+        file: SPEC,
+        search: "cpu = 96",
+        replace: "cpus = 96",
+        expected: &["E004 ml-platform.toml:53:1", "E002 ml-platform.toml:@:1"],
+    },
+    Broken {
+        name: "unknown-team",
+        file: SPEC,
+        search: r#"team = "recsys""#,
+        replace: r#"team = "recsis""#,
+        expected: &["E104 ml-platform.toml:@:8"],
+    },
+    Broken {
+        name: "unknown-trial-parameter",
+        file: SPEC,
+        search: "${trialParameters.batchSize}",
+        replace: "${trialParameters.batchsize}",
+        expected: &["E140 ml-platform.toml:@:74"],
+    },
+    Broken {
+        name: "unknown-version",
+        file: SPEC,
+        search: r#"kserve = "v0.16.0""#,
+        replace: r#"kserve = "v0.9.0""#,
+        expected: &["E112 ml-platform.toml:@:10"],
+    },
+    Broken {
+        name: "wrong-type",
+        file: SPEC,
+        search: "max_nodes = 10",
+        replace: r#"max_nodes = "ten""#,
+        expected: &["E003 ml-platform.toml:@:13"],
+    },
+];
+
+/// The broken spec called `name`, written to a temp dir, and the line its
+/// patch touched.
+fn broken(name: &str) -> (tempfile::TempDir, &'static Broken, usize) {
+    let case = BROKEN
+        .iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("no broken spec {name}"));
+    let dir = example_copy();
+    let path = dir.path().join(case.file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        text.matches(case.search).count(),
+        1,
+        "{name}: `{}` must occur exactly once in the example's {}",
+        case.search,
+        case.file
+    );
+    let patched = text.replacen(case.search, case.replace, 1);
+    let first_difference = text
+        .bytes()
+        .zip(patched.bytes())
+        .position(|(a, b)| a != b)
+        .unwrap_or(text.len().min(patched.len()));
+    let line = patched[..first_difference].matches('\n').count() + 1;
+    std::fs::write(&path, patched).unwrap();
+    (dir, case, line)
+}
+
 #[test]
 fn every_broken_spec_reports_its_codes_and_positions() {
-    let root = repo().join("tests/specs/invalid");
-    let mut cases: Vec<_> = std::fs::read_dir(&root)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    cases.sort();
-    assert!(cases.len() >= 12, "at least a dozen broken specs");
-    for case in cases {
-        let expected: Vec<String> = std::fs::read_to_string(case.join("expected.txt"))
-            .unwrap()
-            .lines()
-            .map(str::to_string)
+    assert!(BROKEN.len() >= 20, "the broken specs are all here");
+    let mut failures = Vec::new();
+    for case in BROKEN {
+        let (dir, _, line) = broken(case.name);
+        let expected: Vec<String> = case
+            .expected
+            .iter()
+            .map(|e| e.replace(":@:", &format!(":{line}:")))
             .collect();
-        let (code, got) = findings(&case);
-        assert_eq!(code, 1, "{}: exit code", case.display());
-        assert_eq!(got, expected, "{}", case.display());
+        let (code, got) = findings(dir.path());
+        if code != 1 || got != expected {
+            failures.push(format!(
+                "{} (patch at {}:{line}): exit {code}\n  expected {expected:?}\n  got      {got:?}",
+                case.name, case.file
+            ));
+        }
     }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[test]
 fn human_output_points_at_the_value_with_a_hint() {
-    let case = repo().join("tests/specs/invalid/unknown-key");
-    let o = mlpc(&case, &["validate"]);
+    let (dir, _, line) = broken("unknown-key");
+    let o = mlpc(dir.path(), &["validate"]);
     let out = stdout(&o);
     assert!(
-        out.contains("ml-platform.toml:57:1: error[E002]: unknown key `node_pools[1].cpus`"),
+        out.contains(&format!(
+            "ml-platform.toml:{line}:1: error[E002]: unknown key `node_pools[1].cpus`"
+        )),
         "{out}"
     );
     assert!(out.contains("hint: did you mean `cpu`?"), "{out}");
-    assert!(out.contains("57 | cpus = 96"), "{out}");
+    assert!(out.contains(&format!("{line} | cpus = 96")), "{out}");
     assert!(!out.contains('\x1b'), "NO_COLOR output has no escape codes");
 }
 
@@ -96,17 +308,25 @@ fn warnings_do_not_fail() {
 
 #[test]
 fn env_flag_limits_the_view() {
-    let case = repo().join("tests/specs/invalid/min-gt-max-in-overlay");
-    let (_, prod_only) = {
-        let o = mlpc(&case, &["validate", "--env", "prod", "--format", "json"]);
-        (
-            o.status.code(),
-            serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap(),
-        )
+    let (case, _, _) = broken("min-gt-max-in-overlay");
+    let codes = |env: &str| {
+        let o = mlpc(case.path(), &["validate", "--env", env, "--format", "json"]);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let codes: Vec<String> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["code"].to_string())
+            .collect();
+        codes
     };
     assert_eq!(
-        prod_only.as_array().unwrap().len(),
-        0,
+        codes("staging"),
+        ["\"E106\""],
+        "the staging overlay's error"
+    );
+    assert!(
+        codes("prod").is_empty(),
         "the staging overlay's error is not in the prod view"
     );
 }
