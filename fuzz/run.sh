@@ -3,7 +3,8 @@
 # cargo-fuzz's -Z flags; no sanitizer: safe Rust, and ~2x the exec/s).
 #   fuzz/run.sh spec|yaml|render|structure [seconds=600] [extra libFuzzer args...]
 # New inputs go to target/wcorpus/<target> (not committed); seeds are corpus/<target>;
-# crashers land in artifacts/<target>/ and belong in tests/fuzz_regressions.rs.
+# crashers land in artifacts/<target>/ and belong in tests/fuzz-regressions/<target>/
+# (replayed by tests/suite/fuzz_regressions.rs).
 set -euo pipefail
 cd "$(dirname "$0")"
 t="${1:?target: spec, yaml, render or structure}"; secs="${2:-600}"; shift $(( $# > 1 ? 2 : 1 ))

@@ -1,4 +1,4 @@
-//! The structure property, shared by `tests/hostile_payloads.rs` and the
+//! The structure property, shared by `tests/suite/hostile.rs` and the
 //! `structure` fuzz target: whatever string a spec field holds, either
 //! validation refuses it, or the compiled output has exactly the structure it
 //! has with a harmless value (no extra document, file, key or object), with

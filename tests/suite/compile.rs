@@ -34,7 +34,7 @@ fn remove_the_ranker(dir: &Path) {
 }
 
 /// The whole compiled example, pinned. Regenerate after a reviewed change with
-/// `MLPC_BLESS=1 cargo test --test compile_cli golden`.
+/// `MLPC_BLESS=1 cargo test --test suite compile::golden`.
 #[test]
 fn golden_snapshot_of_the_example() {
     let tmp = tempfile::tempdir().unwrap();

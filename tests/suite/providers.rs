@@ -44,7 +44,7 @@ fn find<'a>(objs: &'a [Value], kind: &str, name: &str) -> &'a Value {
 }
 
 /// Each provider's management objects, pinned. Re-bless after a reviewed
-/// change with `MLPC_BLESS=1 cargo test --test providers`.
+/// change with `MLPC_BLESS=1 cargo test --test suite providers::golden`.
 #[test]
 fn golden_snapshot_per_provider() {
     let dir = providers_spec();

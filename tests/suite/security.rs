@@ -1,5 +1,5 @@
 //! Issue 14 (security), items 2 to 7, through the real binary. Item 1 (no
-//! value changes the output's structure) is `tests/hostile_payloads.rs`.
+//! value changes the output's structure) is `tests/suite/hostile.rs`.
 
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::path::Path;
