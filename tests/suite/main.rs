@@ -35,6 +35,7 @@ mod providers;
 mod rollout;
 mod schema;
 mod security;
+mod serving;
 mod stacks;
 mod validate;
 

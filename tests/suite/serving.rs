@@ -3,12 +3,10 @@
 //! modes, storage identities per provider with no wider egress than they need,
 //! gated Hugging Face models and model server settings.
 
-mod support;
-
 use std::path::Path;
 
+use crate::support::*;
 use serde_json::Value;
-use support::*;
 
 fn compile(dir: &Path) -> Vec<Value> {
     let out = dir.join("out");
