@@ -1,5 +1,6 @@
 //! `mlpc check` through the real binary, against ../shared/schemas.
 
+mod platform;
 mod strict;
 
 use crate::support::*;

@@ -3,12 +3,10 @@
 //! mutated compiled tree (`mlpc check --manifests`, no spec: everything the
 //! rules need is read from the tree).
 
-mod support;
-
 use std::path::Path;
 
+use crate::support::*;
 use serde_json::Value;
-use support::*;
 
 fn platform_findings(o: &std::process::Output) -> Vec<Value> {
     let v: Value = serde_json::from_str(&stdout(o))
