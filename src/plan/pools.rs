@@ -211,7 +211,10 @@ fn pool_ctx(c: &spec::Cluster, k8s: Version, p: &spec::NodePool) -> PoolCtx {
         taints,
         taints_csv,
         flavor: p.name.clone(),
-        root_disk_gib: root_disk_gib(c.provider, p.gpu.is_some()),
+        // The disk `mlpc cost` prices is the disk the machines get.
+        root_disk_gib: p
+            .disk_gib
+            .unwrap_or_else(|| root_disk_gib(c.provider, p.gpu.is_some())),
         drain_timeout_seconds: drain,
         startup_timeout_seconds: startup,
     }

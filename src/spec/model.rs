@@ -506,8 +506,9 @@ pub struct NodePool {
     pub spot: bool,
     /// On-demand (or spot) price of one node per hour, in `[cost] currency`.
     pub hourly_price: f64,
-    /// Root disk of each node in GiB; `mlpc cost` prices it at `[cost] storage_gib_month`
-    /// (unset: disks are not priced, and the report says so).
+    /// Root disk of each node in GiB: the machines get it and `mlpc cost` prices it at
+    /// `[cost] storage_gib_month` (unset: 100 GiB, 500 GiB for GPU pools, 128/512 on Azure;
+    /// not priced, and the report says so).
     #[serde(default)]
     pub disk_gib: Option<u32>,
     /// Clusters this pool exists in; empty means every cluster.

@@ -639,7 +639,7 @@ fn control_plane_and_disks_are_priced_when_declared_and_named_when_not() {
             "control_plane = { replicas = 3, instance_type = \"m6i.2xlarge\" }",
             "control_plane = { replicas = 3, instance_type = \"m6i.2xlarge\", hourly_price = 0.384 }",
         )
-        .replace("hourly_price = 32.77\n", "hourly_price = 32.77\ndisk_gib = 500\n")
+        .replace("hourly_price = 32.77\n", "hourly_price = 32.77\ndisk_gib = 640\n")
     });
     let v = cost_json(dir.path(), &[]);
     let prod = cluster(&v, "prod-usw2");
@@ -648,8 +648,8 @@ fn control_plane_and_disks_are_priced_when_declared_and_named_when_not() {
         (prod["control_plane_monthly"].as_f64().unwrap() - cp).abs() < 0.01,
         "{prod}"
     );
-    // 3 A100 nodes × 500 GiB × 0.08 per GiB-month.
-    let disks = 3.0 * 500.0 * 0.08;
+    // 3 A100 nodes × 640 GiB × 0.08 per GiB-month.
+    let disks = 3.0 * 640.0 * 0.08;
     let a100 = pool(prod, "gpu-a100")["monthly"].as_f64().unwrap();
     assert!(
         (a100 - a100_before - disks).abs() < 0.01,
@@ -664,6 +664,19 @@ fn control_plane_and_disks_are_priced_when_declared_and_named_when_not() {
         !prod["unpriced"].to_string().contains("control plane"),
         "{prod}"
     );
+    // The disk priced is the disk the A100 machines get (not the 500 GiB default).
+    let out = mlpc(dir.path(), &["compile"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let template = std::fs::read_to_string(
+        dir.path()
+            .join("out/management/prod-usw2/awsmachinetemplate-prod-usw2-prod-usw2-gpu-a100.yaml"),
+    )
+    .unwrap();
+    assert!(template.contains("size: 640"), "{template}");
 }
 
 #[test]
