@@ -6,33 +6,8 @@
 use std::path::Path;
 
 use crate::support::*;
+use crate::support::{compile_objects as compile, find_object as find};
 use serde_json::Value;
-
-fn compile(dir: &Path) -> Vec<Value> {
-    let out = dir.join("out");
-    let o = mlpc(dir, &["compile", "--out", out.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
-    let mut objs = Vec::new();
-    for (rel, bytes) in read_tree(&out) {
-        if rel.ends_with(".yaml") && !rel.ends_with("kustomization.yaml") {
-            let text = String::from_utf8(bytes).unwrap();
-            let mut o: Value = serde_saphyr::from_str(&text).unwrap();
-            o["_path"] = Value::from(rel);
-            objs.push(o);
-        }
-    }
-    objs
-}
-
-fn find<'a>(objs: &'a [Value], path_part: &str, kind: &str, name: &str) -> &'a Value {
-    objs.iter()
-        .find(|o| {
-            o["kind"] == kind
-                && o["metadata"]["name"] == name
-                && o["_path"].as_str().unwrap_or_default().contains(path_part)
-        })
-        .unwrap_or_else(|| panic!("no {kind} {name} under {path_part}"))
-}
 
 fn all<'a>(objs: &'a [Value], path_part: &str, kind: &str) -> Vec<&'a Value> {
     objs.iter()

@@ -121,3 +121,37 @@ pub fn proptest_config(cases: u32) -> ProptestConfig {
         ..ProptestConfig::default()
     }
 }
+
+/// Compiles the spec in `dir` into `dir/out` (must succeed) and returns every
+/// object, with its output path under `_path`.
+pub fn compile_objects(dir: &Path) -> Vec<serde_json::Value> {
+    let out = dir.join("out");
+    let o = mlpc(dir, &["compile", "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let mut objs = Vec::new();
+    for (rel, bytes) in read_tree(&out) {
+        if rel.ends_with(".yaml") && !rel.ends_with("kustomization.yaml") {
+            let text = String::from_utf8(bytes).unwrap();
+            let mut o: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
+            o["_path"] = serde_json::Value::from(rel);
+            objs.push(o);
+        }
+    }
+    objs
+}
+
+/// The object of `kind` and `name` whose output path contains `path_part`.
+pub fn find_object<'a>(
+    objs: &'a [serde_json::Value],
+    path_part: &str,
+    kind: &str,
+    name: &str,
+) -> &'a serde_json::Value {
+    objs.iter()
+        .find(|o| {
+            o["kind"] == kind
+                && o["metadata"]["name"] == name
+                && o["_path"].as_str().unwrap_or_default().contains(path_part)
+        })
+        .unwrap_or_else(|| panic!("no {kind} {name} under {path_part}"))
+}
