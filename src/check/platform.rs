@@ -110,6 +110,22 @@ pub fn pools_from_tree(objects: &[Object]) -> Pools {
 
 const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 
+/// The kind a `*Ref` names: the cluster-scoped kind when it says so, else the
+/// namespaced one (the default of both ESO and cert-manager); and whether the
+/// reference resolves in the referring object's namespace.
+fn scoped_kind(
+    v: &Value,
+    kind_at: &str,
+    cluster_kind: &'static str,
+    namespaced_kind: &'static str,
+) -> (&'static str, bool) {
+    if str_at(v, kind_at) == cluster_kind {
+        (cluster_kind, false)
+    } else {
+        (namespaced_kind, true)
+    }
+}
+
 fn str_at<'a>(v: &'a Value, p: &str) -> &'a str {
     v.pointer(p).and_then(Value::as_str).unwrap_or_default()
 }
@@ -602,35 +618,24 @@ fn refs_of(v: &Value) -> Vec<Ref> {
             }
         }
         "ExternalSecret" => {
-            let store_kind = match str_at(v, "/spec/secretStoreRef/kind") {
-                "ClusterSecretStore" => "ClusterSecretStore",
-                _ => "SecretStore",
-            };
-            let store_ns = if store_kind == "SecretStore" {
-                ns.as_str()
-            } else {
-                ""
-            };
+            let (kind, in_ns) = scoped_kind(
+                v,
+                "/spec/secretStoreRef/kind",
+                "ClusterSecretStore",
+                "SecretStore",
+            );
             r(
-                store_kind,
-                store_ns,
+                kind,
+                if in_ns { ns.as_str() } else { "" },
                 str_at(v, "/spec/secretStoreRef/name"),
                 ".spec.secretStoreRef".into(),
             );
         }
         "Certificate" if api.starts_with("cert-manager.io/") => {
-            let issuer_kind = match str_at(v, "/spec/issuerRef/kind") {
-                "ClusterIssuer" => "ClusterIssuer",
-                _ => "Issuer",
-            };
-            let issuer_ns = if issuer_kind == "Issuer" {
-                ns.as_str()
-            } else {
-                ""
-            };
+            let (kind, in_ns) = scoped_kind(v, "/spec/issuerRef/kind", "ClusterIssuer", "Issuer");
             r(
-                issuer_kind,
-                issuer_ns,
+                kind,
+                if in_ns { ns.as_str() } else { "" },
                 str_at(v, "/spec/issuerRef/name"),
                 ".spec.issuerRef".into(),
             );
