@@ -22,6 +22,7 @@ team = "recsys"
 format = "xgboost"
 runtime = "kserve-xgbserver"
 storage_uri = "s3://acme-ml-models/recsys/fraud-scorer/v1"
+storage = { node_identity = true }
 service_account = "recsys-models"
 min_replicas = 1
 max_replicas = 4
