@@ -126,6 +126,12 @@ fn scoped_kind(
     }
 }
 
+/// Whether a reference says `optional: true`: the kubelet starts the pod
+/// without its Secret, so nothing needs to produce it.
+fn optional_ref(v: &Value, at: &str) -> bool {
+    v.pointer(at).and_then(Value::as_bool) == Some(true)
+}
+
 fn str_at<'a>(v: &'a Value, p: &str) -> &'a str {
     v.pointer(p).and_then(Value::as_str).unwrap_or_default()
 }
@@ -764,7 +770,7 @@ fn pod_refs(
         );
     }
     for (i, vol) in arr(spec, "/volumes").iter().enumerate() {
-        if vol.pointer("/secret/optional").and_then(Value::as_bool) != Some(true) {
+        if !optional_ref(vol, "/secret/optional") {
             r(
                 "Secret",
                 ns,
@@ -776,11 +782,7 @@ fn pod_refs(
     for field in ["containers", "initContainers"] {
         for (i, c) in arr(spec, &format!("/{field}")).iter().enumerate() {
             for (j, e) in arr(c, "/env").iter().enumerate() {
-                let optional = e
-                    .pointer("/valueFrom/secretKeyRef/optional")
-                    .and_then(Value::as_bool)
-                    == Some(true);
-                if !optional {
+                if !optional_ref(e, "/valueFrom/secretKeyRef/optional") {
                     r(
                         "Secret",
                         ns,
@@ -790,7 +792,7 @@ fn pod_refs(
                 }
             }
             for (j, e) in arr(c, "/envFrom").iter().enumerate() {
-                if e.pointer("/secretRef/optional").and_then(Value::as_bool) != Some(true) {
+                if !optional_ref(e, "/secretRef/optional") {
                     r(
                         "Secret",
                         ns,
