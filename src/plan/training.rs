@@ -1,7 +1,9 @@
-//! Training: the Kueue cohort and a ClusterTrainingRuntime per declared runtime
+//! Training: the Kueue cohort, Kueue's manager configuration (every Job in a
+//! team namespace is queued) and a ClusterTrainingRuntime per declared runtime
 //! whose pool exists in the cluster, sized to its nodes.
 
 use serde::Serialize;
+use serde_json::{Value, json};
 
 use super::pools::{self, Placement, PoolCtx};
 use super::teams::TeamCtx;
@@ -24,6 +26,73 @@ pub struct TrainingCtx {
     pub enabled: bool,
     pub cohort: String,
     pub runtimes: Vec<TrainingRuntimeCtx>,
+    /// The Kueue chart's values: its manager configuration.
+    pub kueue_values: Value,
+    /// The LocalQueue each team namespace gets for Jobs that name none.
+    pub default_local_queue: &'static str,
+}
+
+/// The LocalQueue Kueue gives a Job that names none (its `LocalQueueDefaulting`
+/// feature, beta and on since Kueue 0.12): one per team namespace, on the team's
+/// ClusterQueue.
+pub const DEFAULT_LOCAL_QUEUE: &str = "default";
+
+/// The job kinds Kueue manages: the ones the platform installs (batch Jobs, and
+/// Trainer's TrainJobs with the JobSets they create). Not the chart's `pod`,
+/// `deployment` and `statefulset`: with `manageJobsWithoutQueueName` they would
+/// gate every pod of a team namespace, KServe's model servers and Katib's
+/// suggestions included.
+pub const KUEUE_FRAMEWORKS: [&str; 3] = [
+    "batch/job",
+    "jobset.x-k8s.io/jobset",
+    "trainer.kubeflow.org/trainjob",
+];
+
+/// Kueue's manager configuration, as the chart value
+/// `managerConfig.controllerManagerConfigYaml` (which replaces the chart's
+/// whole; the chart derives its webhooks' namespace selector from it).
+///
+/// The chart's defaults (Kueue 0.16, `values.yaml`) are kept, except: Kueue
+/// manages a Job in a team namespace even without a queue label
+/// (`manageJobsWithoutQueueName`, restricted to the team namespaces by name),
+/// where the `default` LocalQueue takes it. Without that, a Job without the
+/// label bypasses Kueue: it runs at once, and the GPU toleration the policy
+/// requires lets it onto any GPU pool, outside the team's flavors and quota.
+/// Outside team namespaces (the platform's own Jobs) nothing changes: the
+/// webhooks do not even see them.
+pub fn kueue_config(team_namespaces: &[&str]) -> Value {
+    let mut config = json!({
+        "apiVersion": "config.kueue.x-k8s.io/v1beta2",
+        "kind": "Configuration",
+        "health": {"healthProbeBindAddress": ":8081"},
+        "metrics": {"bindAddress": ":8443"},
+        "webhook": {"port": 9443},
+        "leaderElection": {"leaderElect": true, "resourceName": "c1f6bfd2.kueue.x-k8s.io"},
+        "controller": {"groupKindConcurrency": {
+            "Job.batch": 5,
+            "Pod": 5,
+            "Workload.kueue.x-k8s.io": 5,
+            "LocalQueue.kueue.x-k8s.io": 1,
+            "ClusterQueue.kueue.x-k8s.io": 1,
+            "ResourceFlavor.kueue.x-k8s.io": 1,
+        }},
+        "clientConnection": {"qps": 50, "burst": 100},
+        "integrations": {"frameworks": KUEUE_FRAMEWORKS},
+    });
+    // An `In` selector needs at least one value; with no team there is nothing
+    // to manage without a label.
+    if !team_namespaces.is_empty() {
+        let mut names = team_namespaces.to_vec();
+        names.sort_unstable();
+        names.dedup();
+        config["manageJobsWithoutQueueName"] = json!(true);
+        config["managedJobsNamespaceSelector"] = json!({"matchExpressions": [{
+            "key": "kubernetes.io/metadata.name",
+            "operator": "In",
+            "values": names,
+        }]});
+    }
+    config
 }
 
 /// The runtimes on the cluster's pools, sized to their nodes and to the
@@ -73,10 +142,15 @@ pub fn plan(s: &Spec, pools: &[PoolCtx], teams: &[TeamCtx]) -> TrainingCtx {
             })
         })
         .collect();
+    let namespaces: Vec<&str> = teams.iter().map(|t| t.namespace.as_str()).collect();
     TrainingCtx {
         enabled: s.training.enabled,
         cohort: s.training.cohort.clone(),
         runtimes,
+        kueue_values: json!({"managerConfig": {
+            "controllerManagerConfigYaml": crate::yaml::to_yaml(&kueue_config(&namespaces)),
+        }}),
+        default_local_queue: DEFAULT_LOCAL_QUEUE,
     }
 }
 
@@ -138,6 +212,35 @@ num_nodes = 3
         // l4 does not exist on c2.
         let names: Vec<String> = on("c2").runtimes.into_iter().map(|r| r.name).collect();
         assert_eq!(names, ["torch-a100"]);
+    }
+
+    #[test]
+    fn kueue_manages_every_job_of_the_team_namespaces_and_nothing_else() {
+        let c = kueue_config(&["vision", "nlp", "vision"]);
+        assert_eq!(c["manageJobsWithoutQueueName"], true);
+        assert_eq!(
+            c["managedJobsNamespaceSelector"]["matchExpressions"][0],
+            json!({"key": "kubernetes.io/metadata.name", "operator": "In", "values": ["nlp", "vision"]})
+        );
+        // Job kinds only: the pod integrations would gate model servers.
+        let frameworks = c["integrations"]["frameworks"].as_array().unwrap();
+        assert!(frameworks.contains(&json!("batch/job")));
+        assert!(!frameworks.contains(&json!("pod")) && !frameworks.contains(&json!("deployment")));
+        // The chart's defaults the value replaces are all there.
+        for key in [
+            "health",
+            "metrics",
+            "webhook",
+            "leaderElection",
+            "controller",
+            "clientConnection",
+        ] {
+            assert!(c.get(key).is_some(), "{key}");
+        }
+        // No team: no `In []` selector (invalid), nothing managed without a label.
+        let none = kueue_config(&[]);
+        assert!(none.get("manageJobsWithoutQueueName").is_none());
+        assert!(none.get("managedJobsNamespaceSelector").is_none());
     }
 
     #[test]

@@ -11,17 +11,21 @@
       infrastructure template. The autoscaler's labels and taints must be the
       kubelet's: a difference exits non-zero (scale-up would not help a pod).
 
-  sim.py kueue-config VALUES_YAML PORTS_JSON CERT_DIR
-      Kueue's Configuration as the Helm chart mlpc installs renders it (mlpc passes
-      no values, so the chart's `managerConfig.controllerManagerConfigYaml`), with
-      only what running out of cluster needs changed: loopback ports, the webhook's
+  sim.py kueue-config CHART_DIR OUT_DIR CLUSTER PORTS_JSON CERT_DIR
+      Kueue's Configuration as the Helm chart mlpc installs on CLUSTER renders it:
+      the value `managerConfig.controllerManagerConfigYaml` of the compiled Kueue
+      Application (the chart's own default when mlpc passes none), with only what
+      running out of cluster needs changed: loopback ports, the webhook's
       certificate directory, no leader election, no in-cluster certificate
       management, and the visibility API server off (it binds a fixed port and
       plays no part in admission).
 
-  sim.py webhooks KUSTOMIZED_JSON CA_FILE PORT
+  sim.py webhooks KUSTOMIZED_JSON CA_FILE PORT CHART_DIR CONFIG_YAML
       Kueue's webhook configurations (from its module's config/components/webhook,
-      built with kustomize, as JSON) pointed at the manager on 127.0.0.1:PORT.
+      built with kustomize, as JSON) pointed at the manager on 127.0.0.1:PORT,
+      with what the chart's template derives from the configuration: the
+      `managedJobsNamespaceSelector` on the webhooks the chart gives it, and
+      `failurePolicy: Ignore` on those it relaxes for frameworks not enabled.
 
 Stdlib only, like crd_sources.py: the compiled YAML is mlpc's canonical writer's,
 whose scalar annotation lines are read with regular expressions.
@@ -155,12 +159,46 @@ def top_level_blocks(text):
     return blocks
 
 
-def kueue_config(values_yaml, ports_json, cert_dir):
-    text = read(values_yaml)
-    m = re.search(r"^  controllerManagerConfigYaml: \|-?\n((?:    .*\n|\s*\n)+)", text, re.M)
+def literal_block(text, key):
+    """The text of the first `key: |` literal block scalar in a YAML text
+    (canonical: the block's lines indented two more than the key), or None."""
+    m = re.search(rf"^( *){re.escape(key)}: \|[-+]?\n", text, re.M)
     if not m:
-        sys.exit(f"sim.py: no managerConfig.controllerManagerConfigYaml in {values_yaml}")
-    chart = "\n".join(line[4:] for line in m.group(1).splitlines())
+        return None
+    indent = " " * (len(m.group(1)) + 2)
+    lines = []
+    for line in text[m.end():].splitlines():
+        if line.startswith(indent):
+            lines.append(line[len(indent):])
+        elif not line.strip():
+            lines.append("")
+        else:
+            break
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def compiled_kueue_config(chart_dir, out_dir, cluster):
+    """The manager configuration mlpc gives CLUSTER's Kueue chart, else the chart's."""
+    apps = [
+        read(p)
+        for p in sorted(glob.glob(os.path.join(out_dir, "management", "argocd", cluster, "*.yaml")))
+        if re.search(r"^\s*chart: \"?kueue\"?$", read(p), re.M)
+    ]
+    if len(apps) != 1:
+        sys.exit(f"sim.py: expected one Kueue Application for {cluster}, found {len(apps)}")
+    return literal_block(apps[0], "controllerManagerConfigYaml") or chart_default_config(chart_dir)
+
+
+def chart_default_config(chart_dir):
+    values = os.path.join(chart_dir, "values.yaml")
+    config = literal_block(read(values), "controllerManagerConfigYaml")
+    if config is None:
+        sys.exit(f"sim.py: no managerConfig.controllerManagerConfigYaml in {values}")
+    return config
+
+
+def kueue_config(chart_dir, out_dir, cluster, ports_json, cert_dir):
+    chart = compiled_kueue_config(chart_dir, out_dir, cluster)
     ports = json.loads(ports_json)
     override = {
         "health": [f"health:\n  healthProbeBindAddress: 127.0.0.1:{ports['health']}"],
@@ -188,7 +226,48 @@ def kueue_config(values_yaml, ports_json, cert_dir):
     print("\n".join(out))
 
 
-def webhooks(kustomized_json, ca_file, port):
+def config_selector_and_frameworks(config_yaml):
+    """`managedJobsNamespaceSelector` (as the JSON the webhooks take) and the
+    enabled frameworks of a Kueue configuration in mlpc's canonical YAML (or the
+    chart's default, which sets no selector)."""
+    text = read(config_yaml)
+    m = re.search(r"^(\s*)frameworks:\n((?:\1- .*\n?)+)", text, re.M)
+    frameworks = [f.strip().strip('"') for f in re.findall(r"- (.*)", m.group(2))] if m else []
+    m = re.search(r"^managedJobsNamespaceSelector:\n((?:  .*\n?)+)", text, re.M)
+    if not m:
+        return None, frameworks
+    # mlpc writes the selector as one `In` expression on the namespace name.
+    block = m.group(1)
+    key = scalar(block.replace("- key:", "  key:"), "key")
+    op = scalar(block, "operator")
+    values = re.findall(r"^\s*- (\S+)\s*$", block.split("values:", 1)[1], re.M) if "values:" in block else []
+    if (key, op) != ("kubernetes.io/metadata.name", "In") or not values or "matchLabels" in block:
+        sys.exit(f"sim.py: unexpected managedJobsNamespaceSelector:\n{block}")
+    values = [json.loads(v) if v.startswith('"') else v for v in values]
+    return {"matchExpressions": [{"key": key, "operator": op, "values": values}]}, frameworks
+
+
+def chart_webhook_rules(chart_dir):
+    """Per webhook name in the chart's template: whether it takes the configured
+    `managedJobsNamespaceSelector`, and the framework whose absence makes its
+    failurePolicy Ignore (or None)."""
+    text = read(os.path.join(chart_dir, "templates", "webhook", "manifests.yaml"))
+    rules = {}
+    for chunk in re.split(r"^  - admissionReviewVersions:$", text, flags=re.M)[1:]:
+        name = re.search(r"^    name: (\S+)$", chunk, re.M)
+        if not name:
+            continue
+        takes = 'hasKey $managerConfig "managedJobsNamespaceSelector"' in chunk
+        relax = re.search(r'if has "([^"]+)" \$integrationsConfig\.frameworks', chunk)
+        rules[name.group(1)] = (takes, relax.group(1) if relax else None)
+    if not rules:
+        sys.exit("sim.py: no webhooks in the chart's template")
+    return rules
+
+
+def webhooks(kustomized_json, ca_file, port, chart_dir, config_yaml):
+    selector, frameworks = config_selector_and_frameworks(config_yaml)
+    chart = chart_webhook_rules(chart_dir)
     # kubectl prints one JSON document per object, one after the other.
     text, docs, pos = read(kustomized_json), [], 0
     dec = json.JSONDecoder()
@@ -209,6 +288,11 @@ def webhooks(kustomized_json, ca_file, port):
         for w in o["webhooks"]:
             path = w["clientConfig"]["service"]["path"]
             w["clientConfig"] = {"url": f"https://127.0.0.1:{port}{path}", "caBundle": ca}
+            takes, relax = chart.get(w["name"], (False, None))
+            if selector is not None and takes:
+                w["namespaceSelector"] = selector
+            if relax is not None and relax not in frameworks:
+                w["failurePolicy"] = "Ignore"
         items.append(o)
     if len(items) != 2:
         sys.exit(f"sim.py: expected Kueue's two webhook configurations, found {len(items)}")
@@ -219,9 +303,9 @@ def main():
     cmd, *args = sys.argv[1:] or [""]
     if cmd == "nodes" and len(args) == 2:
         nodes(*args)
-    elif cmd == "kueue-config" and len(args) == 3:
+    elif cmd == "kueue-config" and len(args) == 5:
         kueue_config(*args)
-    elif cmd == "webhooks" and len(args) == 3:
+    elif cmd == "webhooks" and len(args) == 5:
         webhooks(*args)
     else:
         sys.exit(__doc__)

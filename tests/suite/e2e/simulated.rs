@@ -9,9 +9,11 @@
 //! only the GPU toleration the platform's policy requires, leaving the pool to
 //! Kueue's flavors. Each Job must be admitted by Kueue to that pool's flavor,
 //! its pod accepted by the namespace's ResourceQuota and bound to a node of the
-//! pool. Then what must not run: a Job above the team's quota stays queued, and
-//! a Job without a queue is not Kueue's (the chart's `manageJobsWithoutQueueName`
-//! is false).
+//! pool. Then what must not run: a Job above the team's quota stays queued; a
+//! Job without a queue label is still Kueue's in a team namespace (mlpc's Kueue
+//! configuration: `manageJobsWithoutQueueName` on the team namespaces, and a
+//! `default` LocalQueue per team), so it runs only on the team's pools; and a
+//! Job outside the team namespaces is left alone.
 
 use super::*;
 use std::time::{Duration, Instant};
@@ -225,8 +227,15 @@ fn example_gpu_jobs_of_every_team_are_admitted_and_bound_to_their_pool() {
     std::fs::create_dir_all(&jobs_dir).unwrap();
     let mut admitted = Vec::new();
     let local_queues = compiled(&out, "LocalQueue");
-    assert_eq!(local_queues.len(), 3, "one LocalQueue per team");
-    for lq in &local_queues {
+    let (defaults, named): (Vec<&Value>, Vec<&Value>) = local_queues
+        .iter()
+        .partition(|q| q["metadata"]["name"] == "default");
+    assert_eq!(
+        (named.len(), defaults.len()),
+        (3, 3),
+        "a named and a default LocalQueue per team"
+    );
+    for lq in named {
         let ns = lq["metadata"]["namespace"].as_str().unwrap();
         let queue = lq["metadata"]["name"].as_str().unwrap();
         let cq = &cluster_queues[lq["spec"]["clusterQueue"].as_str().unwrap()];
@@ -367,11 +376,16 @@ fn example_gpu_jobs_of_every_team_are_admitted_and_bound_to_their_pool() {
         condition(&w2, "QuotaReserved").unwrap().1
     );
 
-    // Without a queue: Kueue leaves it alone (manageJobsWithoutQueueName is
-    // false in the chart mlpc installs): no Workload, not suspended. Its pod,
-    // which tolerates the GPU taint as the platform's policy requires, then
-    // runs on any GPU pool, outside Kueue's quotas and the team's pools; only
-    // the ResourceQuota bounds it (a known gap, reported on issue 16).
+    // Without a queue label, in a team namespace: Kueue's webhook gives it the
+    // team's `default` LocalQueue and suspends it; it is admitted to the team's
+    // only pool (recsys: gpu-l4), although its pod tolerates every GPU pool's
+    // taint. (With the chart's configuration it ran at once, unqueued, and the
+    // scheduler put it on an H100 node.)
+    let l4 = flavor_pool
+        .iter()
+        .find(|(_, pool)| pool.as_str() == "gpu-l4")
+        .map(|(f, _)| f.clone())
+        .expect("an L4 flavor");
     create(
         &cp,
         &jobs_dir,
@@ -384,20 +398,102 @@ fn example_gpu_jobs_of_every_team_are_admitted_and_bound_to_their_pool() {
         ),
     )
     .unwrap();
-    std::thread::sleep(Duration::from_secs(5));
-    assert!(workload(&cp, "recsys", "recsys-no-queue").is_none());
+    let w = wait_for("recsys-no-queue admitted", Duration::from_secs(60), || {
+        let w = workload(&cp, "recsys", "recsys-no-queue")?;
+        (condition(&w, "Admitted")?.0 == "True").then_some(w)
+    });
+    assert_eq!(w["spec"]["queueName"], "default", "{w:#}");
+    assert_eq!(w["status"]["admission"]["clusterQueue"], "recsys", "{w:#}");
+    assert_eq!(
+        w["status"]["admission"]["podSetAssignments"][0]["flavors"]["nvidia.com/gpu"].as_str(),
+        Some(l4.as_str()),
+        "{w:#}"
+    );
     let j = get_json(&cp, &["job", "recsys-no-queue", "-n", "recsys"]);
-    assert_ne!(j["spec"]["suspend"], json!(true), "{j:#}");
-    let pods = pods_of(&cp, "recsys", "recsys-no-queue");
+    assert_eq!(
+        j["metadata"]["labels"]["kueue.x-k8s.io/queue-name"], "default",
+        "{j:#}"
+    );
+    let pod = wait_for("recsys-no-queue running", Duration::from_secs(60), || {
+        pods_of(&cp, "recsys", "recsys-no-queue")
+            .into_iter()
+            .find(|p| p["status"]["phase"] == "Running")
+    });
+    let node = pod["spec"]["nodeName"].as_str().unwrap();
+    assert_eq!(
+        node_pool[node], "gpu-l4",
+        "recsys-no-queue: bound to {node}"
+    );
+    println!("recsys-no-queue: queued to recsys/default, admitted to {l4}, pod on {node}");
+
+    // Without a queue label, asking for a pool the team may not use: queued in
+    // the team's ClusterQueue, which has no flavor for it, so never admitted.
+    let mut h100_pod = minimal_gpu_pod(&gpu_toleration, &image);
+    h100_pod["nodeSelector"] = json!({"mlpc.io/pool": "gpu-h100"});
+    create(
+        &cp,
+        &jobs_dir,
+        &job("recsys", "recsys-on-h100", None, 1, h100_pod),
+    )
+    .unwrap();
+    wait_for("recsys-on-h100 evaluated", Duration::from_secs(60), || {
+        condition(&workload(&cp, "recsys", "recsys-on-h100")?, "QuotaReserved")
+    });
+    std::thread::sleep(Duration::from_secs(5));
+    let w = workload(&cp, "recsys", "recsys-on-h100").unwrap();
+    assert_ne!(
+        condition(&w, "Admitted").map(|c| c.0),
+        Some("True".into()),
+        "{w:#}"
+    );
+    let j = get_json(&cp, &["job", "recsys-on-h100", "-n", "recsys"]);
+    assert_eq!(j["spec"]["suspend"], json!(true), "{j:#}");
+    assert!(pods_of(&cp, "recsys", "recsys-on-h100").is_empty());
     println!(
-        "recsys-no-queue: not managed by Kueue; pod {}",
-        pods.first()
-            .map(|p| format!(
-                "{} on {}",
-                p["status"]["phase"],
-                p["spec"]["nodeName"].as_str().unwrap_or("(unscheduled)")
-            ))
-            .unwrap_or_else(|| "not created".into())
+        "recsys-on-h100: pending: {}",
+        condition(&w, "QuotaReserved").unwrap().1
+    );
+
+    // Outside the team namespaces (the platform's own Jobs): not Kueue's. No
+    // Workload, not suspended; its pod runs on the CPU pool.
+    cp.kubectl_ok(&["create", "namespace", "platform-batch"]);
+    let cpu = json!({"cpu": "100m", "memory": "64Mi"});
+    create(
+        &cp,
+        &jobs_dir,
+        &job(
+            "platform-batch",
+            "migrate",
+            None,
+            1,
+            json!({"containers": [{
+                "name": "migrate", "image": image, "command": ["true"],
+                "resources": {"requests": cpu, "limits": cpu},
+            }]}),
+        ),
+    )
+    .unwrap();
+    let pod = wait_for(
+        "platform-batch/migrate running",
+        Duration::from_secs(60),
+        || {
+            pods_of(&cp, "platform-batch", "migrate")
+                .into_iter()
+                .find(|p| p["status"]["phase"] == "Running")
+        },
+    );
+    assert!(workload(&cp, "platform-batch", "migrate").is_none());
+    let j = get_json(&cp, &["job", "migrate", "-n", "platform-batch"]);
+    assert_ne!(j["spec"]["suspend"], json!(true), "{j:#}");
+    assert!(
+        j["metadata"]["labels"]
+            .get("kueue.x-k8s.io/queue-name")
+            .is_none(),
+        "{j:#}"
+    );
+    println!(
+        "platform-batch/migrate: not Kueue's, pod on {}",
+        pod["spec"]["nodeName"].as_str().unwrap_or("?")
     );
     println!("simulated cluster test: {:?}", started.elapsed());
 }
