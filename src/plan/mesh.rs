@@ -23,6 +23,26 @@ pub struct MeshCtx {
     pub local_gateway_service: String,
     /// Helm values of the Istio CNI chart: GKE keeps CNI binaries elsewhere.
     pub cni_values: serde_json::Value,
+    /// istiod's `pilot.env`: the injector's settings mlpc decides.
+    pub pilot_env: serde_json::Value,
+}
+
+/// Kubernetes' SidecarContainers feature is on by default from 1.29 (beta).
+const NATIVE_SIDECARS_FROM: (u64, u64) = (1, 29);
+
+/// istiod's environment. `ENABLE_NATIVE_SIDECARS=true` injects `istio-proxy` as
+/// a native sidecar (an init container with `restartPolicy: Always`), which the
+/// kubelet stops when the pod's containers end. Istio 1.27+ defaults to `auto`,
+/// which does so only when every node runs a kubelet of 1.33 or later: on a
+/// 1.29–1.32 cluster the proxy stays a plain container that never exits, so a
+/// TrainJob's or batch Job's pods never complete, the JobSet never finishes and
+/// Kueue never gives the team's quota back.
+fn pilot_env(s: &Spec) -> serde_json::Value {
+    if super::cluster::k8s_version(s).line() >= NATIVE_SIDECARS_FROM {
+        serde_json::json!({"ENABLE_NATIVE_SIDECARS": "true"})
+    } else {
+        serde_json::json!({})
+    }
 }
 
 pub fn plan(s: &Spec, c: &spec::Cluster) -> MeshCtx {
@@ -43,6 +63,7 @@ pub fn plan(s: &Spec, c: &spec::Cluster) -> MeshCtx {
         } else {
             serde_json::json!({})
         },
+        pilot_env: pilot_env(s),
     }
 }
 
@@ -66,5 +87,23 @@ mod tests {
             gke.cni_values,
             serde_json::json!({"cni": {"cniBinDir": "/home/kubernetes/bin"}})
         );
+    }
+
+    #[test]
+    fn sidecars_are_native_from_kubernetes_1_29() {
+        let env = |v: &str| {
+            let mut s = spec("");
+            s.platform.kubernetes_version = v.into();
+            plan(&s, cluster(&s, "c1")).pilot_env
+        };
+        let native = serde_json::json!({"ENABLE_NATIVE_SIDECARS": "true"});
+        assert_eq!(
+            env("v1.31.2"),
+            native,
+            "Istio's `auto` would not, below 1.33"
+        );
+        assert_eq!(env("v1.29.0"), native);
+        assert_eq!(env("v1.34.1"), native);
+        assert_eq!(env("v1.28.5"), serde_json::json!({}));
     }
 }

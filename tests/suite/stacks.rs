@@ -130,6 +130,40 @@ fn sidecars_need_no_net_admin_under_pod_security_baseline() {
     );
 }
 
+/// Batch pods in a meshed namespace must be able to end: the Istio proxy is a
+/// native sidecar (the kubelet stops it with the pod's containers). Istio 1.28's
+/// own default (`auto`) does so only when every kubelet is 1.33 or later, so on
+/// a 1.31 cluster a TrainJob's pods would run forever and hold the team's quota.
+#[test]
+fn batch_pods_can_complete_next_to_the_istio_proxy() {
+    let dir = example_copy();
+    let spec = dir.path().join("ml-platform.toml");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    assert!(text.contains("kubernetes_version = \"v1.34.1\""));
+    std::fs::write(
+        &spec,
+        text.replace(
+            "kubernetes_version = \"v1.34.1\"",
+            "kubernetes_version = \"v1.31.6\"",
+        ),
+    )
+    .unwrap();
+    let objs = compile(dir.path());
+    for cluster in ["prod-usw2", "stg-use1"] {
+        let istiod = find(
+            &objs,
+            &format!("argocd/{cluster}"),
+            "Application",
+            &format!("{cluster}-istiod"),
+        );
+        assert_eq!(
+            istiod["spec"]["source"]["helm"]["valuesObject"]["pilot"]["env"]["ENABLE_NATIVE_SIDECARS"],
+            "true",
+            "{cluster}"
+        );
+    }
+}
+
 /// Knative-mode traffic inside the cluster goes through the local gateway:
 /// its Service must select the gateway pods where they run (istio-ingress),
 /// and KServe must be pointed at it with the chart keys of the pinned version.
