@@ -554,6 +554,20 @@ pub fn kserve_storage_initializer_image(kserve: &str) -> String {
     format!("kserve/storage-initializer:{}", with_v(kserve))
 }
 
+/// KServe's InferenceGraph router (`kserve.router.image`:`kserve.router.tag`
+/// of `charts/kserve-resources/values.yaml`, the chart's own version, from
+/// 0.14 to 0.16), the one container of the pod KServe runs per InferenceGraph
+/// in the graph's namespace (a canary's split).
+pub fn kserve_router_image(kserve: &str) -> String {
+    format!("kserve/router:{}", with_v(kserve))
+}
+
+/// The router's resources when the graph sets none (the chart's
+/// `inferenceservice-config` key `router`): requests (cpu, memory) and
+/// limits (cpu, memory). A graph's own `spec.resources` replace them whole.
+pub const KSERVE_ROUTER_REQUESTS: (&str, &str) = ("100m", "100Mi");
+pub const KSERVE_ROUTER_LIMITS: (&str, &str) = ("1", "1Gi");
+
 /// What the components installed on a cluster put into its team namespaces.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct PlatformUse<'a> {
@@ -581,6 +595,7 @@ pub fn platform_images(
     if used.serving {
         let kserve = v("kserve");
         out.insert(kserve_storage_initializer_image(&kserve));
+        out.insert(kserve_router_image(&kserve));
         for r in KSERVE_RUNTIMES {
             if let Some(i) = kserve_runtime_image(&kserve, r) {
                 out.insert(i);
@@ -796,6 +811,8 @@ mod tests {
         let images = platform_images(&v, used);
         assert!(images.contains(&"docker.io/istio/proxyv2:1.28.1".to_string()));
         assert!(images.contains(&"kserve/storage-initializer:v0.16.0".to_string()));
+        assert!(images.contains(&"kserve/router:v0.16.0".to_string()));
+        assert_eq!(kserve_router_image("0.14.1"), "kserve/router:v0.14.1");
         assert!(images.contains(&"ghcr.io/kubeflow/katib/suggestion-skopt:v0.19.0".to_string()));
         assert!(
             images

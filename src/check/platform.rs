@@ -4,8 +4,8 @@
 //! - E185: an object (or an Application's destination) in a namespace nothing creates;
 //! - E186–E191: a Secret, secret store, IngressClass, Issuer, ServiceAccount,
 //!   StorageClass or PriorityClass referenced but produced by nothing;
-//! - E192: a pod the platform makes (models, trials, suggestions, training
-//!   runtimes), as it looks after injection (Istio's proxy and init container,
+//! - E192: a pod the platform makes (models, InferenceGraph routers, trials,
+//!   suggestions, training runtimes), as it looks after injection (Istio's proxy and init container,
 //!   Knative's queue-proxy, KServe's storage initializer, Katib's metrics
 //!   collector) and LimitRange defaulting, that the platform's own policies deny;
 //! - E193/E194: such a pod's requests above its team's ResourceQuota, or above
@@ -812,7 +812,7 @@ struct Pod<'a> {
     source: &'a Object,
     /// The cluster (view key) it runs in.
     view: String,
-    /// What makes it (`model`, `trial`, `suggestion`, `training runtime`).
+    /// What makes it (`model`, `InferenceGraph router`, `trial`, `suggestion`, `training runtime`).
     role: &'static str,
     namespace: String,
     spec: Value,
@@ -937,28 +937,14 @@ fn synthesize<'a>(view: &View<'a>, made: &Produced, out: &mut Vec<Finding>) -> V
                 }
                 main["name"] = json!("kserve-container");
                 let mut containers = vec![main];
-                let mode = v
-                    .pointer("/metadata/annotations/serving.kserve.io~1deploymentMode")
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-                    .unwrap_or_else(|| {
-                        versions
-                            .get("kserve")
-                            .map(|(_, vals)| {
-                                str_at(vals, "/kserve/controller/deploymentMode").to_string()
-                            })
-                            .unwrap_or_default()
-                    });
-                if matches!(mode.as_str(), "Knative" | "Serverless" | "") {
+                if knative_mode(v, &versions) {
                     let op = version("knative-operator").unwrap_or_default();
-                    match catalog::knative_queue_image(&op) {
-                        Some(q) => containers.push(json!({
-                            "name": "queue-proxy",
-                            "image": q,
-                            "resources": {"requests": {"cpu": "25m"}},
-                            "securityContext": {"allowPrivilegeEscalation": false, "readOnlyRootFilesystem": true, "runAsNonRoot": true, "capabilities": {"drop": ["ALL"]}},
-                        })),
-                        None => unknown(o, format!("Knative's queue-proxy of Knative Operator `{op}`")),
+                    match queue_proxy(&op) {
+                        Some(q) => containers.push(q),
+                        None => unknown(
+                            o,
+                            format!("Knative's queue-proxy of Knative Operator `{op}`"),
+                        ),
                     }
                 }
                 spec["containers"] = json!(containers);
@@ -979,6 +965,25 @@ fn synthesize<'a>(view: &View<'a>, made: &Produced, out: &mut Vec<Finding>) -> V
                     role: "model",
                     namespace: ns,
                     spec,
+                });
+            }
+            "InferenceGraph" if str_at(v, "/apiVersion").starts_with("serving.kserve.io/") => {
+                let kserve = version("kserve").unwrap_or_default();
+                let knative = knative_mode(v, &versions);
+                let op = version("knative-operator").unwrap_or_default();
+                let queue = if knative { queue_proxy(&op) } else { None };
+                if knative && queue.is_none() {
+                    unknown(
+                        o,
+                        format!("Knative's queue-proxy of Knative Operator `{op}`"),
+                    );
+                }
+                pods.push(Pod {
+                    source: o,
+                    view: String::new(),
+                    role: "InferenceGraph router",
+                    namespace: ns,
+                    spec: router_pod(v, &kserve, knative, queue),
                 });
             }
             "Experiment" if str_at(v, "/apiVersion").starts_with("kubeflow.org/") => {
@@ -1115,6 +1120,93 @@ fn synthesize<'a>(view: &View<'a>, made: &Produced, out: &mut Vec<Finding>) -> V
         apply_limit_ranges(view, &pod.namespace, &mut pod.spec);
     }
     pods
+}
+
+/// Whether KServe runs an InferenceService or InferenceGraph with Knative:
+/// its `serving.kserve.io/deploymentMode` annotation, else the chart's default.
+fn knative_mode(v: &Value, versions: &BTreeMap<&'static str, (String, Value)>) -> bool {
+    let mode = v
+        .pointer("/metadata/annotations/serving.kserve.io~1deploymentMode")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .unwrap_or_else(|| {
+            versions
+                .get("kserve")
+                .map(|(_, vals)| str_at(vals, "/kserve/controller/deploymentMode").to_string())
+                .unwrap_or_default()
+        });
+    matches!(mode.as_str(), "Knative" | "Serverless" | "")
+}
+
+/// Knative's queue-proxy, as Knative adds it to every revision's pod.
+fn queue_proxy(operator: &str) -> Option<Value> {
+    catalog::knative_queue_image(operator).map(|q| {
+        json!({
+            "name": "queue-proxy",
+            "image": q,
+            "resources": {"requests": {"cpu": "25m"}},
+            "securityContext": {"allowPrivilegeEscalation": false, "readOnlyRootFilesystem": true, "runAsNonRoot": true, "capabilities": {"drop": ["ALL"]}},
+        })
+    })
+}
+
+/// The router pod KServe makes for an InferenceGraph (its
+/// `inferencegraph/raw_ig.go` and `knative_reconciler.go`): the graph's labels
+/// and annotations with `serving.kserve.io/inferencegraph` (plus the
+/// Deployment's `app` label in the standard mode, the workload kind under
+/// Knative), one `kserve/router` container with the graph's resources or,
+/// when it sets none, the `router` defaults of `inferenceservice-config`;
+/// the graph's placement and service account; under Knative the queue-proxy.
+fn router_pod(graph: &Value, kserve: &str, knative: bool, queue: Option<Value>) -> Value {
+    let name = str_at(graph, "/metadata/name");
+    let mut labels = graph
+        .pointer("/metadata/labels")
+        .cloned()
+        .filter(Value::is_object)
+        .unwrap_or_else(|| json!({}));
+    labels["serving.kserve.io/inferencegraph"] = json!(name);
+    if knative {
+        labels["serving.kserve.io/kind"] = json!("InferenceGraph");
+    } else {
+        labels["app"] = json!(format!("isvc.{name}"));
+    }
+    let own = graph
+        .pointer("/spec/resources")
+        .filter(|r| r.as_object().is_some_and(|m| !m.is_empty()));
+    let resources = match own {
+        Some(r) => r.clone(),
+        None => {
+            let (rc, rm) = catalog::KSERVE_ROUTER_REQUESTS;
+            let (lc, lm) = catalog::KSERVE_ROUTER_LIMITS;
+            json!({"requests": {"cpu": rc, "memory": rm}, "limits": {"cpu": lc, "memory": lm}})
+        }
+    };
+    let mut containers = vec![json!({
+        "name": if knative { "user-container" } else { name },
+        "image": catalog::kserve_router_image(kserve),
+        "resources": resources,
+        "securityContext": {"privileged": false, "runAsNonRoot": true, "readOnlyRootFilesystem": true, "allowPrivilegeEscalation": false, "capabilities": {"drop": ["ALL"]}},
+    })];
+    containers.extend(queue);
+    let mut spec = json!({
+        "metadata": {
+            "labels": labels,
+            "annotations": graph.pointer("/metadata/annotations").cloned().unwrap_or_else(|| json!({})),
+        },
+        "automountServiceAccountToken": false,
+        "containers": containers,
+    });
+    for k in [
+        "affinity",
+        "tolerations",
+        "nodeSelector",
+        "serviceAccountName",
+    ] {
+        if let Some(x) = graph.pointer(&format!("/spec/{k}")) {
+            spec[k] = x.clone();
+        }
+    }
+    spec
 }
 
 fn katib_resources() -> Value {

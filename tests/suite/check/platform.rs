@@ -324,3 +324,69 @@ fn compile_refuses_a_tree_the_platform_check_rejects() {
     );
     assert!(!dir.path().join("out").exists());
 }
+
+/// A canary's InferenceGraph runs KServe's router (`kserve/router` at the
+/// KServe version) in the team namespace. With registries that do not cover
+/// it, the allowed-registries constraint must list it exactly, and the
+/// platform check must see the router pod (after Istio injection, with
+/// Knative's queue-proxy) and find nothing; without it in the constraint,
+/// the router pod is denied (E192).
+#[test]
+fn the_inference_graph_router_is_a_platform_image_and_its_pod_is_checked() {
+    let dir = example_copy();
+    let spec = dir.path().join("ml-platform.toml");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    let from = "allowed_registries = [\"ghcr.io/acme/\", \"pytorch/\", \"kserve/\", ";
+    assert!(text.contains(from), "{text}");
+    std::fs::write(
+        &spec,
+        text.replacen(
+            from,
+            "allowed_registries = [\"ghcr.io/acme/\", \"pytorch/\", ",
+            1,
+        ),
+    )
+    .unwrap();
+    // The compile runs the platform check: zero findings, the canary included.
+    let out = dir.path().join("out");
+    let o = mlpc(dir.path(), &["compile", "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(!stderr(&o).contains("platform check"), "{}", stderr(&o));
+    let file = "clusters/prod-usw2/07-policy/k8sallowedrepos-k8sallowedrepos.yaml";
+    let constraint: Value =
+        serde_saphyr::from_str(&std::fs::read_to_string(out.join(file)).unwrap()).unwrap();
+    let images = constraint["spec"]["parameters"]["images"]
+        .as_array()
+        .unwrap();
+    assert!(
+        images.contains(&Value::from("kserve/router:v0.16.0")),
+        "{images:?}"
+    );
+    assert!(
+        !constraint["spec"]["parameters"]["repos"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("kserve/")),
+        "{constraint}"
+    );
+    let found = check_tree(dir.path());
+    assert!(found.is_empty(), "{found:#?}");
+
+    // Without the router in the constraint, its pod is denied in `vision`.
+    edit(dir.path(), file, "- kserve/router:v0.16.0\n", "");
+    let found = check_tree(dir.path());
+    let e = with_rule(&found, "E192");
+    assert!(
+        e.iter().any(|f| f["kind"] == "InferenceGraph"
+            && f["name"] == "image-classifier"
+            && f["message"]
+                .as_str()
+                .unwrap()
+                .contains("InferenceGraph router pod it makes in namespace `vision`")
+            && f["message"]
+                .as_str()
+                .unwrap()
+                .contains("kserve/router:v0.16.0")),
+        "{found:#?}"
+    );
+}
