@@ -72,10 +72,45 @@ pub struct PoolCtx {
     pub ami_type: String,
     /// Root disk of each node in GiB.
     pub root_disk_gib: u32,
+    /// EC2 instance metadata options (self-managed AWS pools).
+    pub instance_metadata: Option<InstanceMetadataCtx>,
     /// How long Cluster API drains a node before deleting it (self-managed).
     pub drain_timeout_seconds: u32,
     /// How long a new node may take to become Ready before it is remediated.
     pub startup_timeout_seconds: u32,
+}
+
+/// EC2 instance metadata options of a pool's machines (CAPA's
+/// `InstanceMetadataOptions`, field names as its API spells them).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InstanceMetadataCtx {
+    pub http_endpoint: String,
+    pub http_tokens: String,
+    pub http_put_response_hop_limit: u32,
+}
+
+/// The instance metadata options of a self-managed AWS pool: IMDSv2 only,
+/// with a PUT response hop limit of 2, set on every AWS pool.
+///
+/// CAPA (v2.10, `SetDefaults_AWSMachineSpec`) otherwise launches machines
+/// with `httpTokens: optional` and a hop limit of 1. A pod is one hop further
+/// than its node, so with a limit of 1 the IMDSv2 token never reaches it: a
+/// model with `storage = { node_identity = true }` (boto3 asks for a token
+/// first) and the EBS CSI controller (which reads the node's role from a
+/// pod) only get credentials through the IMDSv1 fallback, which `optional`
+/// leaves open to every process on the node. Required tokens with a limit of
+/// 2 give pods exactly the reach they had, over IMDSv2 only; team namespaces
+/// keep the metadata endpoint closed by NetworkPolicy but for the models that
+/// use the node's identity. Other providers need nothing: GCE's and Azure's
+/// metadata servers answer pods without a hop limit, and EKS's and GKE's
+/// pools are the cloud's (validation says where node identity cannot work).
+pub fn instance_metadata(p: Provider) -> Option<InstanceMetadataCtx> {
+    (p == Provider::Aws).then(|| InstanceMetadataCtx {
+        http_endpoint: "enabled".into(),
+        http_tokens: "required".into(),
+        http_put_response_hop_limit: 2,
+    })
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -215,6 +250,7 @@ fn pool_ctx(c: &spec::Cluster, k8s: Version, p: &spec::NodePool) -> PoolCtx {
         root_disk_gib: p
             .disk_gib
             .unwrap_or_else(|| root_disk_gib(c.provider, p.gpu.is_some())),
+        instance_metadata: instance_metadata(c.provider),
         drain_timeout_seconds: drain,
         startup_timeout_seconds: startup,
     }
@@ -265,6 +301,7 @@ pub fn system_pool(c: &spec::Cluster, name: &str, instance_type: String) -> Pool
         system: true,
         ami_type: String::new(),
         root_disk_gib: root_disk_gib(c.provider, false),
+        instance_metadata: instance_metadata(c.provider),
         drain_timeout_seconds: drain,
         startup_timeout_seconds: startup,
     }
@@ -332,6 +369,35 @@ mod tests {
             ),
             (100, 600, 900)
         );
+    }
+
+    #[test]
+    fn aws_pools_answer_imdsv2_to_pods() {
+        let s = spec(POOLS);
+        let aws = plan(&s, cluster(&s, "c1"));
+        let want = InstanceMetadataCtx {
+            http_endpoint: "enabled".into(),
+            http_tokens: "required".into(),
+            http_put_response_hop_limit: 2,
+        };
+        assert!(
+            aws.iter()
+                .all(|p| p.instance_metadata == Some(want.clone()))
+        );
+        assert_eq!(
+            serde_json::to_value(&want).unwrap(),
+            serde_json::json!({"httpEndpoint": "enabled", "httpTokens": "required", "httpPutResponseHopLimit": 2})
+        );
+        for p in [
+            Provider::Gcp,
+            Provider::Azure,
+            Provider::Eks,
+            Provider::Gke,
+            Provider::Aks,
+            Provider::Docker,
+        ] {
+            assert_eq!(instance_metadata(p), None, "{p:?}");
+        }
     }
 
     #[test]

@@ -248,6 +248,33 @@ fn node_identity_opens_only_the_metadata_endpoint_for_the_model() {
     );
 }
 
+/// The example's ranker reads S3 with the AWS node's instance profile from a
+/// pod: every self-managed AWS pool's machines answer IMDSv2 one hop past the
+/// node (CAPA's default, hop limit 1, stops the token at the node).
+#[test]
+fn aws_pools_answer_the_metadata_token_to_pods() {
+    let objs = compile(example_copy().path());
+    let templates: Vec<&Value> = objs
+        .iter()
+        .filter(|o| {
+            o["kind"] == "AWSMachineTemplate"
+                && o["_path"].as_str().unwrap().starts_with("management/")
+                && o["metadata"]["name"] != "prod-usw2-control-plane"
+                && o["metadata"]["name"] != "stg-use1-control-plane"
+        })
+        .collect();
+    // Four pools on prod, three on staging.
+    assert_eq!(templates.len(), 7, "{templates:#?}");
+    for t in templates {
+        assert_eq!(
+            t["spec"]["template"]["spec"]["instanceMetadataOptions"],
+            serde_json::json!({"httpEndpoint": "enabled", "httpTokens": "required", "httpPutResponseHopLimit": 2}),
+            "{}",
+            t["metadata"]["name"]
+        );
+    }
+}
+
 /// S3 keys: an ExternalSecret from the declared store fills a Secret with
 /// KServe's S3 annotations; the model's service account lists it, which is
 /// where KServe's storage initializer looks.
