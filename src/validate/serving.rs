@@ -4,7 +4,10 @@
 //! runs on (E203), carried by a service account (E204) that models sharing
 //! it agree on (E205); credential Secrets are produced by an ExternalSecret
 //! (E206); env names are C identifiers (E207); an `hf_token` belongs to an
-//! `hf://` model (W209). Control characters in args are E145's.
+//! `hf://` model (W209); node identity, as a model's only way to its bucket,
+//! where its pods cannot get the node's identity: EKS node groups on Amazon
+//! Linux 2023 (E215), GKE with Workload Identity on (E216). Control
+//! characters in args are E145's.
 
 use std::collections::BTreeMap;
 
@@ -220,8 +223,83 @@ pub fn check_where(spec: &Spec, in_view: &dyn Fn(&Cluster) -> bool) -> Vec<Findi
                 at,
             );
         }
+        // E215/E216: node identity where the pods cannot reach the node's
+        // identity, when it is the model's only way to its bucket.
+        let only_node = st.is_some_and(|s| {
+            s.node_identity && !s.public && s.credentials.is_none() && s.identity.is_none()
+        }) && uris.iter().any(|u| Store::of(u).is_cloud());
+        if only_node {
+            let mut blocked: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+            for c in spec.clusters.iter().filter(|c| in_view(c)) {
+                let lands = on_cluster(&m.clusters, &c.name)
+                    && spec
+                        .teams
+                        .iter()
+                        .any(|t| t.name == m.team && on_cluster(&t.clusters, &c.name));
+                if !lands {
+                    continue;
+                }
+                if let Some(code) = node_identity_blocked(spec, c, m.node_pool.as_deref()) {
+                    blocked.entry(code).or_default().push(c.name.as_str());
+                }
+            }
+            for (code, clusters) in blocked {
+                let (why, hint) = if code == "E215" {
+                    (
+                        "EKS managed node groups on Amazon Linux 2023 (mlpc gives them no launch template) answer IMDSv2 only with a PUT response hop limit of 1, so the token never reaches a pod",
+                        "`storage = { identity = \"arn:aws:iam::<account>:role/<role>\" }` (IRSA), or `storage.credentials`",
+                    )
+                } else {
+                    (
+                        "Workload Identity is on there (a model or a secret store maps a service account to a Google service account), so the GKE metadata server answers the model's pods with its Kubernetes service account's federated identity, not the node's service account",
+                        "`storage = { identity = \"<sa>@<project>.iam.gserviceaccount.com\" }` (GKE Workload Identity), or `storage.credentials`",
+                    )
+                };
+                push(
+                    Diagnostic::error(
+                        code,
+                        format!(
+                            "model \"{}\": node_identity is its only way to its bucket, but on cluster(s) {} {why}: the download fails",
+                            m.name,
+                            clusters.join(", ")
+                        ),
+                    )
+                    .with_hint(format!("use {hint}")),
+                    path!["serving", "models", i, "storage", "node_identity"],
+                );
+            }
+        }
     }
     out
+}
+
+/// Where a model's node identity cannot reach its pods on cluster `c`:
+/// E215 on EKS when the model may land on a node group of Amazon Linux 2023
+/// (EKS's own launch template: IMDSv2 only, hop limit 1; mlpc sets the limit
+/// to 2 only on the self-managed AWS machines it templates), E216 on GKE when
+/// Workload Identity is on (the GKE metadata server answers for the pod's
+/// service account). Self-managed AWS (hop limit 2, `plan::pools`) and GCP
+/// (the GCE metadata server has no hop limit) work.
+fn node_identity_blocked(spec: &Spec, c: &Cluster, pool: Option<&str>) -> Option<&'static str> {
+    match c.provider {
+        Provider::Eks => {
+            let k8s = crate::plan::cluster::k8s_version(spec);
+            let on = |p: &&crate::spec::model::NodePool| on_cluster(&p.clusters, &c.name);
+            let named = pool.and_then(|n| spec.node_pools.iter().filter(on).find(|p| p.name == n));
+            let mut lands = spec
+                .node_pools
+                .iter()
+                .filter(on)
+                .filter(|p| named.is_none_or(|n| n.name == p.name));
+            lands
+                .any(|p| {
+                    crate::plan::cluster::eks_ami_type(p.gpu.is_some(), k8s).starts_with("AL2023")
+                })
+                .then_some("E215")
+        }
+        Provider::Gke => crate::plan::cluster::wants_workload_identity(spec, c).then_some("E216"),
+        _ => None,
+    }
 }
 
 /// Does one of the declared paths authenticate to `store` on `provider`?

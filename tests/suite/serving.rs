@@ -275,6 +275,121 @@ fn aws_pools_answer_the_metadata_token_to_pods() {
     }
 }
 
+/// Node identity on the managed providers: EKS node groups on Amazon Linux
+/// 2023 stop the IMDSv2 token at the node (E215; on 1.32 a model pinned to
+/// the AL2 GPU pool is fine), and GKE with Workload Identity on answers the
+/// pods for their service account, not the node (E216). Self-managed AWS and
+/// GCP, and GKE without Workload Identity, are fine.
+#[test]
+fn node_identity_is_refused_where_pods_cannot_reach_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        repo().join("tests/specs/providers/ml-platform.toml"),
+        dir.path().join("ml-platform.toml"),
+    )
+    .unwrap();
+    let models = |extra: &str| {
+        format!(
+            r#"
+[[serving.models]]
+name = "on-eks"
+team = "ml"
+clusters = ["eks-1"]
+format = "sklearn"
+storage_uri = "s3://prov-models/a"
+storage = {{ node_identity = true }}
+{extra}
+[[serving.models]]
+name = "on-gke"
+team = "ml"
+clusters = ["gke-1"]
+format = "sklearn"
+storage_uri = "gs://prov-models/a"
+storage = {{ node_identity = true }}
+
+[[serving.models]]
+name = "on-aws"
+team = "ml"
+clusters = ["aws-1"]
+format = "sklearn"
+storage_uri = "s3://prov-models/b"
+storage = {{ node_identity = true }}
+
+[[serving.models]]
+name = "on-gcp"
+team = "ml"
+clusters = ["gcp-1"]
+format = "sklearn"
+storage_uri = "gs://prov-models/b"
+storage = {{ node_identity = true }}
+"#
+        )
+    };
+    let codes = |f: &[(String, String)]| {
+        let mut c: Vec<String> = f
+            .iter()
+            .filter(|(c, _)| c.starts_with("E2"))
+            .map(|(c, m)| format!("{c} {}", m.split(':').next().unwrap()))
+            .collect();
+        c.sort();
+        c
+    };
+    let spec = dir.path().join("ml-platform.toml");
+    let base = std::fs::read_to_string(&spec).unwrap();
+    append(dir.path(), &models(""));
+    let f = findings(dir.path());
+    assert_eq!(
+        codes(&f),
+        vec!["E215 model \"on-eks\"".to_string()],
+        "{f:?}"
+    );
+    let e215 = &f.iter().find(|(c, _)| c == "E215").unwrap().1;
+    assert!(
+        e215.contains("eks-1") && e215.contains("hop limit of 1"),
+        "{e215}"
+    );
+    // On 1.32 the GPU node groups are AL2 (hop limit 2): a model pinned there
+    // is fine, one that may land on the AL2023 CPU pool is not.
+    std::fs::write(&spec, base.replace("v1.34.1", "v1.32.9")).unwrap();
+    append(dir.path(), &models("node_pool = \"gpu-a100\"\ngpus = 1\n"));
+    assert!(codes(&findings(dir.path())).is_empty());
+    std::fs::write(&spec, base.replace("v1.34.1", "v1.32.9")).unwrap();
+    append(dir.path(), &models(""));
+    assert_eq!(
+        codes(&findings(dir.path())),
+        vec!["E215 model \"on-eks\"".to_string()]
+    );
+    std::fs::write(&spec, &base).unwrap();
+    append(dir.path(), &models(""));
+
+    // With Workload Identity on the GKE cluster (another model's identity),
+    // node identity there is refused too.
+    append(
+        dir.path(),
+        r#"
+[[serving.models]]
+name = "with-wi"
+team = "ml"
+clusters = ["gke-1"]
+format = "sklearn"
+storage_uri = "gs://prov-models/c"
+service_account = "gke-models"
+storage = { identity = "models@prov-ml-prod.iam.gserviceaccount.com" }
+"#,
+    );
+    let f = findings(dir.path());
+    let e216: Vec<&String> = f
+        .iter()
+        .filter(|(c, _)| c == "E216")
+        .map(|(_, m)| m)
+        .collect();
+    assert_eq!(e216.len(), 1, "{f:?}");
+    assert!(
+        e216[0].contains("on-gke") && e216[0].contains("gke-1"),
+        "{e216:?}"
+    );
+}
+
 /// S3 keys: an ExternalSecret from the declared store fills a Secret with
 /// KServe's S3 annotations; the model's service account lists it, which is
 /// where KServe's storage initializer looks.
