@@ -6,6 +6,7 @@ pub mod output;
 pub mod platform;
 pub mod policy;
 pub mod policy_tests;
+pub mod reach;
 pub mod schemas;
 
 use std::collections::{BTreeMap, HashMap};
@@ -50,7 +51,7 @@ pub enum Source {
     Schema,
     Policy,
     PolicyTest,
-    /// Cross-object platform rules (E185–W196).
+    /// Cross-object platform rules (E185–W196, E217).
     Platform,
 }
 

@@ -11,6 +11,8 @@
 //! - E193/E194: such a pod's requests above its team's ResourceQuota, or above
 //!   one node of its pool;
 //! - E195: a Kueue nominal quota per flavor above its pool's capacity;
+//! - E217: an InferenceGraph's router that the NetworkPolicies or Istio
+//!   AuthorizationPolicies on its way keep from an InferenceService it calls;
 //! - W196: a rule that could not run (unknown pool or component version).
 //!
 //! Everything is read from the compiled tree (versions from the Applications'
@@ -29,6 +31,8 @@ use crate::validate::names::parse_quantity;
 const POOL_LABEL: &str = "mlpc.io/pool";
 const GPU: &str = "nvidia.com/gpu";
 const IN_CLUSTER: &str = "in-cluster";
+/// The role of an InferenceGraph's router pod.
+const ROUTER: &str = "InferenceGraph router";
 
 /// One node pool of one cluster, as the platform check sees it.
 #[derive(Clone, Debug, PartialEq)]
@@ -442,6 +446,7 @@ pub fn check(objects: &[Object], policies: &Policies, pools: &Pools) -> Vec<Find
                 p.view = key.clone();
             }
             pod_fits(view, &pods, pools, &mut out);
+            graph_reach(view, &pods, &mut out);
             kueue_fits(view, pools, &mut out);
             (out, pods)
         })
@@ -981,7 +986,7 @@ fn synthesize<'a>(view: &View<'a>, made: &Produced, out: &mut Vec<Finding>) -> V
                 pods.push(Pod {
                     source: o,
                     view: String::new(),
-                    role: "InferenceGraph router",
+                    role: ROUTER,
                     namespace: ns,
                     spec: router_pod(v, &kserve, knative, queue),
                 });
@@ -1499,6 +1504,184 @@ fn pod_fits(view: &View, pods: &[Pod], pools: &Pools, out: &mut Vec<Finding>) {
                         p.gpus
                     ),
                 ));
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------- E217
+
+/// The labels KServe gives an InferenceService's predictor pods: the
+/// service's own, the predictor's `labels`, its name and component.
+fn predictor_labels(isvc: &Value) -> Value {
+    let mut l = isvc
+        .pointer("/metadata/labels")
+        .cloned()
+        .filter(Value::is_object)
+        .unwrap_or_else(|| json!({}));
+    if let Some(m) = isvc
+        .pointer("/spec/predictor/labels")
+        .and_then(Value::as_object)
+    {
+        for (k, v) in m {
+            l[k] = v.clone();
+        }
+    }
+    l["serving.kserve.io/inferenceservice"] = json!(str_at(isvc, "/metadata/name"));
+    l["component"] = json!("predictor");
+    l
+}
+
+/// Knative's cluster-local gateway as the tree routes it: the Service
+/// `knative-local-gateway` (namespace, pod selector, target port).
+fn local_gateway<'a>(view: &View<'a>) -> Option<(&'a str, &'a Value, u16)> {
+    view.objects.iter().find_map(|o| {
+        let v = &o.value;
+        (str_at(v, "/kind") == "Service" && str_at(v, "/metadata/name") == "knative-local-gateway")
+            .then(|| {
+                let port = arr(v, "/spec/ports")
+                    .iter()
+                    .find_map(|p| p.get("targetPort").and_then(Value::as_u64))
+                    .and_then(|p| u16::try_from(p).ok())
+                    .unwrap_or(8081);
+                (
+                    str_at(v, "/metadata/namespace"),
+                    v.pointer("/spec/selector").unwrap_or(&Value::Null),
+                    port,
+                )
+            })
+    })
+}
+
+/// E217: an InferenceGraph's router reaches each InferenceService it calls:
+/// in the standard mode directly (the predictor's port 8080), under Knative
+/// through the cluster-local gateway (then the gateway to the revision's
+/// queue-proxy, 8012), through the NetworkPolicies of every namespace on
+/// the way and the destination's AuthorizationPolicies.
+fn graph_reach(view: &View, pods: &[Pod], out: &mut Vec<Finding>) {
+    use super::reach::{Endpoint, mesh_allows, network_allows};
+    let ns_labels: BTreeMap<String, BTreeMap<String, String>> = namespace_labels(view)
+        .into_iter()
+        .map(|(ns, l)| {
+            let m = l
+                .as_object()
+                .map(|m| {
+                    m.iter()
+                        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                        .collect()
+                })
+                .unwrap_or_default();
+            (ns.to_string(), m)
+        })
+        .collect();
+    let netpols = |ns: &str| -> Vec<&Value> {
+        view.of("NetworkPolicy", ns)
+            .iter()
+            .map(|o| &o.value)
+            .collect()
+    };
+    let authz = |ns: &str| -> Vec<&Value> {
+        view.of("AuthorizationPolicy", ns)
+            .iter()
+            .filter(|o| str_at(&o.value, "/apiVersion").starts_with("security.istio.io/"))
+            .map(|o| &o.value)
+            .collect()
+    };
+    let gateway = local_gateway(view);
+    for pod in pods.iter().filter(|p| p.role == ROUTER) {
+        let graph = &pod.source.value;
+        let ns = pod.namespace.as_str();
+        let no_labels = json!({});
+        let router_labels = pod.spec.pointer("/metadata/labels").unwrap_or(&no_labels);
+        let at = |n: &'_ str| ns_labels.get(n).cloned().unwrap_or_default();
+        let router = Endpoint {
+            namespace: ns,
+            labels: router_labels,
+            namespace_labels: at(ns),
+        };
+        let knative = pod
+            .spec
+            .pointer("/metadata/labels/serving.kserve.io~1kind")
+            .is_some();
+        let steps: BTreeSet<&str> = graph
+            .pointer("/spec/nodes")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flat_map(|nodes| nodes.values())
+            .flat_map(|n| arr(n, "/steps").iter())
+            .filter_map(|s| s.get("serviceName").and_then(Value::as_str))
+            .collect();
+        for step in steps {
+            let Some(isvc) = view
+                .of("InferenceService", ns)
+                .iter()
+                .find(|o| str_at(&o.value, "/metadata/name") == step)
+            else {
+                continue;
+            };
+            let labels = predictor_labels(&isvc.value);
+            let target = Endpoint {
+                namespace: ns,
+                labels: &labels,
+                namespace_labels: at(ns),
+            };
+            let hops: Vec<(String, Result<(), super::reach::Refused>)> = if knative {
+                let Some((gw_ns, gw_labels, gw_port)) = gateway else {
+                    continue;
+                };
+                let gw = Endpoint {
+                    namespace: gw_ns,
+                    labels: gw_labels,
+                    namespace_labels: at(gw_ns),
+                };
+                vec![
+                    (
+                        format!("to Knative's local gateway in `{gw_ns}`"),
+                        network_allows(&netpols, &router, &gw, gw_port),
+                    ),
+                    (
+                        format!("from the local gateway in `{gw_ns}` to the model's pods"),
+                        network_allows(&netpols, &gw, &target, 8012)
+                            .and_then(|()| mesh_allows(&authz, gw_ns, &target)),
+                    ),
+                ]
+            } else {
+                vec![(
+                    "to the model's pods".to_string(),
+                    network_allows(&netpols, &router, &target, 8080)
+                        .and_then(|()| mesh_allows(&authz, ns, &target)),
+                )]
+            };
+            for (hop, result) in hops {
+                if let Err(r) = result {
+                    let names = r
+                        .names
+                        .iter()
+                        .map(|n| format!("`{n}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    let why = if r.side == "DENY" {
+                        format!(
+                            "a DENY rule of {} {names} in `{}` refuses it",
+                            r.kind, r.namespace
+                        )
+                    } else {
+                        format!(
+                            "no {} rule of {} {names} in `{}` admits it",
+                            r.side, r.kind, r.namespace
+                        )
+                    };
+                    out.push(finding(
+                        pod.source,
+                        Severity::Error,
+                        "E217",
+                        ".",
+                        format!(
+                            "the router of InferenceGraph `{}` cannot reach InferenceService `{step}` {hop}: {why}, so that version gets no requests",
+                            str_at(graph, "/metadata/name"),
+                        ),
+                    ));
+                }
             }
         }
     }

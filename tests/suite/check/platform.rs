@@ -390,3 +390,31 @@ fn the_inference_graph_router_is_a_platform_image_and_its_pod_is_checked() {
         "{found:#?}"
     );
 }
+
+/// The canary's router reaches both versions through the team's policies
+/// (the example: Knative, through the local gateway in `istio-ingress`);
+/// a team NetworkPolicy that no longer lets its pods out to the gateway
+/// cuts both versions off (E217), naming the hop and the policies.
+#[test]
+fn a_router_the_team_policies_keep_from_its_versions() {
+    let dir = compiled();
+    assert!(check_tree(dir.path()).is_empty());
+    edit(
+        dir.path(),
+        "clusters/prod-usw2/06-tenancy/networkpolicy-vision-allow-team-and-platform.yaml",
+        "          - istio-ingress\n",
+        "",
+    );
+    let found = check_tree(dir.path());
+    let e = with_rule(&found, "E217");
+    for version in ["image-classifier-stable", "image-classifier-canary"] {
+        assert!(
+            e.iter().any(|f| f["kind"] == "InferenceGraph"
+                && f["message"].as_str().unwrap().contains(&format!(
+                    "cannot reach InferenceService `{version}` to Knative's local gateway in `istio-ingress`: no egress rule of NetworkPolicy `allow-team-and-platform`, `default-deny` in `vision` admits it"
+                ))),
+            "{version}: {found:#?}"
+        );
+    }
+    assert_eq!(e.len(), 2, "{found:#?}");
+}
