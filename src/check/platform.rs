@@ -11,8 +11,9 @@
 //! - E193/E194: such a pod's requests above its team's ResourceQuota, or above
 //!   one node of its pool;
 //! - E195: a Kueue nominal quota per flavor above its pool's capacity;
-//! - E217: an InferenceGraph's router that the NetworkPolicies or Istio
-//!   AuthorizationPolicies on its way keep from an InferenceService it calls;
+//! - E217: an InferenceGraph's router that the ingress gateway cannot reach,
+//!   or that the NetworkPolicies or Istio AuthorizationPolicies on its way
+//!   keep from an InferenceService it calls;
 //! - W196: a rule that could not run (unknown pool or component version).
 //!
 //! Everything is read from the compiled tree (versions from the Applications'
@@ -1553,7 +1554,45 @@ fn local_gateway<'a>(view: &View<'a>) -> Option<(&'a str, &'a Value, u16)> {
     })
 }
 
-/// E217: an InferenceGraph's router reaches each InferenceService it calls:
+/// The serving Gateway's pods (the Istio `Gateway` named `serving`): namespace and selector.
+fn ingress_gateway<'a>(view: &View<'a>) -> Option<(&'a str, &'a Value)> {
+    view.objects.iter().find_map(|o| {
+        let v = &o.value;
+        (str_at(v, "/kind") == "Gateway"
+            && str_at(v, "/apiVersion").starts_with("networking.istio.io/")
+            && str_at(v, "/metadata/name") == "serving")
+            .then(|| {
+                (
+                    str_at(v, "/metadata/namespace"),
+                    v.pointer("/spec/selector").unwrap_or(&Value::Null),
+                )
+            })
+    })
+}
+
+/// Why a connection is refused, for a finding.
+fn refusal(r: &super::reach::Refused) -> String {
+    let names = r
+        .names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if r.side == "DENY" {
+        format!(
+            "a DENY rule of {} {names} in `{}` refuses it",
+            r.kind, r.namespace
+        )
+    } else {
+        format!(
+            "no {} rule of {} {names} in `{}` admits it",
+            r.side, r.kind, r.namespace
+        )
+    }
+}
+
+/// E217: clients reach an InferenceGraph's router through the ingress
+/// gateway, and the router reaches each InferenceService it calls:
 /// in the standard mode directly (the predictor's port 8080), under Knative
 /// through the cluster-local gateway (then the gateway to the revision's
 /// queue-proxy, 8012), through the NetworkPolicies of every namespace on
@@ -1603,6 +1642,31 @@ fn graph_reach(view: &View, pods: &[Pod], out: &mut Vec<Finding>) {
             .spec
             .pointer("/metadata/labels/serving.kserve.io~1kind")
             .is_some();
+        // Clients: the ingress gateway to the router (queue-proxy's 8012
+        // under Knative, the router's 8080 in the standard mode).
+        if let Some((gw_ns, gw_labels)) = ingress_gateway(view) {
+            let gw = Endpoint {
+                namespace: gw_ns,
+                labels: gw_labels,
+                namespace_labels: at(gw_ns),
+            };
+            let port = if knative { 8012 } else { 8080 };
+            if let Err(r) = network_allows(&netpols, &gw, &router, port)
+                .and_then(|()| mesh_allows(&authz, gw_ns, &router))
+            {
+                out.push(finding(
+                    pod.source,
+                    Severity::Error,
+                    "E217",
+                    ".",
+                    format!(
+                        "the ingress gateway in `{gw_ns}` cannot reach the router of InferenceGraph `{}`: {}, so the model's host answers no client",
+                        str_at(graph, "/metadata/name"),
+                        refusal(&r)
+                    ),
+                ));
+            }
+        }
         let steps: BTreeSet<&str> = graph
             .pointer("/spec/nodes")
             .and_then(Value::as_object)
@@ -1654,23 +1718,7 @@ fn graph_reach(view: &View, pods: &[Pod], out: &mut Vec<Finding>) {
             };
             for (hop, result) in hops {
                 if let Err(r) = result {
-                    let names = r
-                        .names
-                        .iter()
-                        .map(|n| format!("`{n}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    let why = if r.side == "DENY" {
-                        format!(
-                            "a DENY rule of {} {names} in `{}` refuses it",
-                            r.kind, r.namespace
-                        )
-                    } else {
-                        format!(
-                            "no {} rule of {} {names} in `{}` admits it",
-                            r.side, r.kind, r.namespace
-                        )
-                    };
+                    let why = refusal(&r);
                     out.push(finding(
                         pod.source,
                         Severity::Error,

@@ -417,4 +417,34 @@ fn a_router_the_team_policies_keep_from_its_versions() {
         );
     }
     assert_eq!(e.len(), 2, "{found:#?}");
+
+    // Ingress from the gateway dropped instead: clients no longer reach the
+    // router, nor the gateway the versions.
+    let dir = compiled();
+    let file = "clusters/prod-usw2/06-tenancy/networkpolicy-vision-allow-team-and-platform.yaml";
+    let p = dir.path().join("out").join(file);
+    let text = std::fs::read_to_string(&p).unwrap();
+    let line = "          - istio-ingress\n";
+    let at = text.rfind(line).unwrap();
+    assert!(at > text.find("ingress:").unwrap(), "{text}");
+    std::fs::write(&p, format!("{}{}", &text[..at], &text[at + line.len()..])).unwrap();
+    let found = check_tree(dir.path());
+    let e: Vec<&str> = with_rule(&found, "E217")
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(e.len(), 3, "{found:#?}");
+    assert!(
+        e.iter().any(|m| m.starts_with(
+            "the ingress gateway in `istio-ingress` cannot reach the router of InferenceGraph `image-classifier`: no ingress rule of NetworkPolicy `allow-team-and-platform`, `default-deny` in `vision`"
+        )),
+        "{e:#?}"
+    );
+    assert_eq!(
+        e.iter()
+            .filter(|m| m.contains("from the local gateway in `istio-ingress` to the model's pods"))
+            .count(),
+        2,
+        "{e:#?}"
+    );
 }
