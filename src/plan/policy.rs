@@ -57,6 +57,11 @@ pub fn plan(
         },
     );
     let names: Vec<&str> = teams.iter().map(|t| t.name.as_str()).collect();
+    // Each team namespace's GPU pools on this cluster.
+    let gpu_pools: BTreeMap<&str, &[String]> = teams
+        .iter()
+        .map(|t| (t.namespace.as_str(), t.gpu_pools.as_slice()))
+        .collect();
     // Profile namespaces are created by the profile controller, which does not
     // copy the team label: requiring it there would block the controller.
     let profile_teams: Vec<&str> = teams
@@ -67,7 +72,7 @@ pub fn plan(
     let templates: Vec<PolicyTemplateCtx> = policies
         .iter()
         .filter(|p| !s.policy.disabled.contains(&p.name))
-        .filter_map(|p| template(p, s, &names, &profile_teams, &platform_images))
+        .filter_map(|p| template(p, s, &names, &profile_teams, &platform_images, &gpu_pools))
         .collect();
     PolicyCtx {
         enabled: s.policy.enabled,
@@ -83,6 +88,7 @@ fn template(
     teams: &[&str],
     profile_teams: &[&str],
     platform_images: &[String],
+    gpu_pools: &BTreeMap<&str, &[String]>,
 ) -> Option<PolicyTemplateCtx> {
     let kind = p.meta.get("kind")?.as_str()?.to_string();
     let params = match p.name.as_str() {
@@ -95,6 +101,7 @@ fn template(
         "k8sdisallowedtags" => serde_json::json!({ "tags": s.policy.disallowed_tags }),
         "k8sgputoleration" => serde_json::json!({ "maxGpusPerPod": s.policy.max_gpus_per_pod }),
         "k8srequiredteamlabel" => serde_json::json!({ "label": TEAM_LABEL }),
+        "k8sgpupools" => serde_json::json!({ "pools": gpu_pools }),
         _ => serde_json::Value::Null,
     };
     let mut namespaces: Vec<String> = teams.iter().map(|t| t.to_string()).collect();
@@ -149,7 +156,7 @@ mod tests {
 
     fn on_c1(extra: &str) -> PolicyCtx {
         let s = spec(&format!(
-            "{POOLS}\n[[teams]]\nname = \"nlp\"\nprofile = true\n\n[[teams]]\nname = \"ops\"\n\n[[teams]]\nname = \"sys\"\n{extra}"
+            "{POOLS}\n[[teams]]\nname = \"nlp\"\nprofile = true\ngpu_pools = [\"l4\"]\n\n[[teams]]\nname = \"ops\"\n\n[[teams]]\nname = \"sys\"\n{extra}"
         ));
         let c = cluster(&s, "c1");
         let teams = crate::plan::teams::plan(&s, c, &pools::plan(&s, c));
@@ -157,6 +164,7 @@ mod tests {
             source("k8sallowedrepos", "K8sAllowedRepos"),
             source("k8srequiredteamlabel", "K8sRequiredTeamLabel"),
             source("k8sgputoleration", "K8sGpuToleration"),
+            source("k8sgpupools", "K8sGpuPools"),
         ];
         let versions = catalog::resolve(&s.components, &cluster(&s, "c1").components);
         plan(&s, &teams, &sources, &versions, false)
@@ -184,7 +192,13 @@ mod tests {
             [
                 ("k8srequiredteamlabel", vec!["ops"]),
                 ("k8sgputoleration", vec!["nlp", "ops"]),
+                ("k8sgpupools", vec!["nlp", "ops"]),
             ]
+        );
+        // Each team namespace with the GPU pools its team may use on c1.
+        assert_eq!(
+            p.templates[2].parameters,
+            json!({"pools": {"nlp": ["l4"], "ops": ["a100", "l4"], "sys": ["a100", "l4"]}})
         );
         assert_eq!(p.templates[0].parameters, json!({"label": "mlpc.io/team"}));
         assert_eq!(p.templates[1].parameters, json!({"maxGpusPerPod": 4}));
@@ -192,14 +206,14 @@ mod tests {
         assert_eq!(p.templates[0].excluded_namespaces, ["sys"]);
         assert_eq!(
             p.constraint_resources,
-            ["k8srequiredteamlabel", "k8sgputoleration"]
+            ["k8srequiredteamlabel", "k8sgputoleration", "k8sgpupools"]
         );
     }
 
     #[test]
     fn registries_and_disabled_policies() {
         let p = on_c1(
-            "[policy]\nallowed_registries = [\"ghcr.io/o/\"]\ndisabled = [\"k8sgputoleration\"]\n",
+            "[policy]\nallowed_registries = [\"ghcr.io/o/\"]\ndisabled = [\"k8sgputoleration\", \"k8sgpupools\"]\n",
         );
         let names: Vec<&str> = p.templates.iter().map(|t| t.name.as_str()).collect();
         assert_eq!(names, ["k8sallowedrepos", "k8srequiredteamlabel"]);

@@ -46,6 +46,9 @@ pub struct TeamCtx {
     pub quota: QuotaCtx,
     /// The team's GPU quota split across the GPU flavors it may use.
     pub gpu_flavors: Vec<FlavorQuota>,
+    /// The cluster's GPU pools the team may use (spec order): the pools its
+    /// GPU pods may select (policy `k8sgpupools`).
+    pub gpu_pools: Vec<String>,
     pub gpu_borrowing_limit: Option<u32>,
     pub local_queue: String,
     pub cluster_queue: String,
@@ -92,6 +95,7 @@ pub fn plan(s: &Spec, c: &spec::Cluster, pools: &[PoolCtx]) -> Vec<TeamCtx> {
             let weights: Vec<u64> = usable.iter().map(|p| p.gpu_capacity).collect();
             let split = split_proportional(u64::from(t.quota.gpu), &weights);
             let gpu_ceiling = gpu_ceiling(&split, &weights, t.quota.gpu_borrowing_limit);
+            let gpu_pools = usable.iter().map(|p| p.name.clone()).collect();
             let gpu_flavors = usable
                 .iter()
                 .zip(split)
@@ -126,6 +130,7 @@ pub fn plan(s: &Spec, c: &spec::Cluster, pools: &[PoolCtx]) -> Vec<TeamCtx> {
                     gpu_ceiling,
                 },
                 gpu_flavors,
+                gpu_pools,
                 gpu_borrowing_limit: t.quota.gpu_borrowing_limit,
                 local_queue: local_queue(&t.name),
                 cluster_queue: t.name.clone(),
