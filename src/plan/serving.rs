@@ -135,7 +135,13 @@ pub fn plan(
         .collect();
     let models: Vec<ModelCtx> = served
         .iter()
-        .map(|m| model(s, m, pools, kserve, c.provider))
+        .map(|m| {
+            let team_pools = teams
+                .iter()
+                .find(|t| t.name == m.team)
+                .map_or(&[][..], |t| t.gpu_pools.as_slice());
+            model(s, m, pools, team_pools, kserve, c.provider)
+        })
         .collect();
     let runtimes = runtimes(s, &models);
     let secrets = accounts(c.provider, &served, teams);
@@ -155,7 +161,38 @@ pub fn plan(
     }
 }
 
-fn model(s: &Spec, m: &spec::Model, pools: &[PoolCtx], kserve: &str, p: Provider) -> ModelCtx {
+/// The pool a model runs on: the one it names; else, when it needs GPUs, the
+/// first GPU pool its team may use on the cluster whose nodes hold its GPUs
+/// (else the first it may use): a GPU pod must select one of its team's pools
+/// (policy `k8sgpupools`), never any GPU pool.
+fn model_pool<'a>(
+    m: &'a spec::Model,
+    pools: &[PoolCtx],
+    team_pools: &'a [String],
+) -> Option<&'a str> {
+    if m.node_pool.is_some() || m.gpus == 0 {
+        return m.node_pool.as_deref();
+    }
+    let holds = |name: &String| {
+        pools
+            .iter()
+            .any(|p| &p.name == name && p.gpu.as_ref().is_some_and(|g| g.count >= m.gpus))
+    };
+    team_pools
+        .iter()
+        .find(|n| holds(n))
+        .or(team_pools.first())
+        .map(String::as_str)
+}
+
+fn model(
+    s: &Spec,
+    m: &spec::Model,
+    pools: &[PoolCtx],
+    team_pools: &[String],
+    kserve: &str,
+    p: Provider,
+) -> ModelCtx {
     let mode = m.deployment_mode.unwrap_or(s.serving.deployment_mode);
     let mut ctx = ModelCtx {
         name: m.name.clone(),
@@ -174,7 +211,7 @@ fn model(s: &Spec, m: &spec::Model, pools: &[PoolCtx], kserve: &str, p: Provider
         deployment_mode: mode_name(mode, kserve),
         cpu: m.cpu.0.clone(),
         memory: m.memory.0.clone(),
-        placement: pools::placement(pools, m.node_pool.as_deref(), m.gpus),
+        placement: pools::placement(pools, model_pool(m, pools, team_pools), m.gpus),
         host: String::new(),
         pod_labels: BTreeMap::new(),
         args: Vec::new(),
@@ -533,5 +570,49 @@ storage_uri = "s3://b/elsewhere"
             .map(|a| a.name.as_str())
             .collect();
         assert_eq!(sas, ["llm-sa"]);
+    }
+
+    #[test]
+    fn a_gpu_model_without_a_pool_runs_on_a_pool_its_team_may_use() {
+        let s = spec(&format!(
+            "{POOLS}[[teams]]\nname = \"nlp\"\ngpu_pools = [\"l4\"]\n\n[[teams]]\nname = \"any\"\n\n{}",
+            r#"[[serving.models]]
+name = "llm"
+team = "nlp"
+format = "sklearn"
+storage_uri = "s3://b/llm"
+gpus = 1
+
+[[serving.models]]
+name = "big"
+team = "any"
+format = "sklearn"
+storage_uri = "s3://b/big"
+gpus = 8
+
+[[serving.models]]
+name = "cpu"
+team = "nlp"
+format = "sklearn"
+storage_uri = "s3://b/cpu"
+"#
+        ));
+        let c = cluster(&s, "c1");
+        let pools = pools::plan(&s, c);
+        let mut teams = crate::plan::teams::plan(&s, c, &pools);
+        let p = plan(&s, c, &pools, &mut teams, "v0.16.0");
+        let pools: Vec<Option<&str>> = p
+            .models
+            .iter()
+            .map(|m| {
+                m.placement
+                    .node_selector
+                    .get("mlpc.io/pool")
+                    .map(String::as_str)
+            })
+            .collect();
+        // nlp may use l4 only; `any` every pool, the first whose nodes hold 8
+        // GPUs; a model without GPUs is not pinned.
+        assert_eq!(pools, [Some("l4"), Some("a100"), None]);
     }
 }

@@ -1020,7 +1020,9 @@ pub struct Model {
     /// GPUs per replica.
     #[serde(default)]
     pub gpus: u32,
-    /// GPU node pool the predictor runs on.
+    /// GPU node pool the predictor runs on. When unset, a model with GPUs runs
+    /// on the first GPU pool of the cluster its team may use whose nodes hold
+    /// its GPUs (its pods must select one of the team's pools).
     #[serde(default)]
     pub node_pool: Option<String>,
     #[serde(default = "default_model_cpu")]

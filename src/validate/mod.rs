@@ -415,7 +415,7 @@ fn overlay_typos_first(
 /// Rules whose findings could be caused by a part set aside (a reference to
 /// an entry, a capacity sum missing it): not reported while parts are missing.
 const CROSS_ENTRY: &[&str] = &[
-    "E103", "E104", "E105", "E111", "E116", "E117", "E131", "E135", "W115", "W161",
+    "E103", "E104", "E105", "E111", "E116", "E117", "E131", "E135", "E210", "W115", "W161",
 ];
 
 /// The semantic rules on the well-typed parts of a view that has structural

@@ -1049,6 +1049,15 @@ impl<'a> Rules<'a> {
                             .with_hint("add a GPU pool to the cluster, or set the model's clusters"),
                         path!["serving", "models", mi, "gpus"],
                     );
+                } else if m.node_pool.is_none()
+                    && let Some(team) = self.team(&m.team)
+                    && !gpu_pools.iter().any(|p| team.may_use_pool(&p.name))
+                {
+                    self.push(
+                        Diagnostic::error("E210", format!("model \"{}\" needs {} GPU(s), but on cluster \"{}\" team \"{}\" may use none of the GPU pools (its gpu_pools: {})", m.name, m.gpus, c.name, team.name, team.gpu_pools.join(", ")))
+                            .with_hint("add one of the cluster's GPU pools to the team's gpu_pools, or set the model's clusters"),
+                        path!["serving", "models", mi, "gpus"],
+                    );
                 }
             }
         }
@@ -1252,7 +1261,7 @@ impl<'a> Rules<'a> {
                         ),
                     )
                     .with_hint(format!(
-                        "the team has no GPU quota on that pool; use one of its gpu_pools, or add \"{}\" to them",
+                        "the team has no GPU quota on that pool and Gatekeeper (k8sgpupools) refuses its GPU pods there; use one of its gpu_pools, or add \"{}\" to them",
                         pool.name
                     )),
                     p,

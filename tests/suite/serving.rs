@@ -631,3 +631,49 @@ fn model_settings_are_checked_and_cannot_inject_structure() {
         serde_json::json!([{"name": "VLLM_LOGGING_LEVEL", "value": "- x: y"}])
     );
 }
+
+/// A GPU model that names no pool runs on a GPU pool its team may use (the
+/// `k8sgpupools` policy refuses a GPU pod without one), and a team that may
+/// use none of a cluster's GPU pools cannot serve a GPU model there (E210).
+#[test]
+fn a_gpu_model_without_a_pool_runs_on_one_its_team_may_use() {
+    let dir = example_copy();
+    edit(
+        dir.path(),
+        "scale_target = 60\n",
+        "scale_target = 60\ngpus = 1\n",
+    );
+    let objs = compile(dir.path());
+    for cluster in ["stg-use1", "prod-usw2"] {
+        let isvc = find(
+            &objs,
+            &format!("clusters/{cluster}/"),
+            "InferenceService",
+            "recs-ranker",
+        );
+        // recsys may use gpu-l4 only.
+        assert_eq!(
+            isvc["spec"]["predictor"]["nodeSelector"]["mlpc.io/pool"], "gpu-l4",
+            "{cluster}: {isvc:#}"
+        );
+    }
+    // recsys limited to gpu-h100, which only prod has (and no GPU quota, so
+    // no E131 in staging).
+    edit(
+        dir.path(),
+        r#"gpu_pools = ["gpu-l4"]"#,
+        r#"gpu_pools = ["gpu-h100"]"#,
+    );
+    edit(
+        dir.path(),
+        r#"quota = { gpu = 4, cpu = "64""#,
+        r#"quota = { gpu = 0, cpu = "64""#,
+    );
+    let found = findings(dir.path());
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].0, "E210");
+    assert!(
+        found[0].1.contains("stg-use1") && found[0].1.contains("recsys"),
+        "{found:#?}"
+    );
+}
