@@ -414,6 +414,7 @@ fn installed(view: &View) -> BTreeMap<&'static str, (String, Value)> {
             "cni" => "istio-cni",
             "kserve" => "kserve",
             "knative-operator" => "knative-operator",
+            "kueue" => "kueue",
             p if p.starts_with("manifests/v1beta1/") => "katib",
             _ => continue,
         };
@@ -862,14 +863,38 @@ fn synthesize<'a>(view: &View<'a>, made: &Produced, out: &mut Vec<Finding>) -> V
     let ns_labels = namespace_labels(view);
     // Team namespaces: those with a LocalQueue (Kueue) to a ClusterQueue.
     let mut team_queue: BTreeMap<String, String> = BTreeMap::new();
+    // (namespace, LocalQueue) → its ClusterQueue.
+    let mut local_queues: BTreeMap<(String, String), String> = BTreeMap::new();
     for o in &view.objects {
         if str_at(&o.value, "/kind") == "LocalQueue" {
-            team_queue.insert(
-                str_at(&o.value, "/metadata/namespace").into(),
-                str_at(&o.value, "/spec/clusterQueue").into(),
+            let ns = str_at(&o.value, "/metadata/namespace");
+            let cq = str_at(&o.value, "/spec/clusterQueue");
+            team_queue.insert(ns.into(), cq.into());
+            local_queues.insert(
+                (ns.into(), str_at(&o.value, "/metadata/name").into()),
+                cq.into(),
             );
         }
     }
+    // Kueue manages a job that names a LocalQueue, or every job when its
+    // configuration says `manageJobsWithoutQueueName` (then through the
+    // namespace's `default` LocalQueue, else its only one).
+    let manage_all = versions
+        .get("kueue")
+        .is_some_and(|(_, vals)| manages_jobs_without_queue_name(vals));
+    let queue_of = |ns: &str, labels: Option<&Value>| -> Option<String> {
+        match labels
+            .and_then(|l| l.get("kueue.x-k8s.io/queue-name"))
+            .and_then(Value::as_str)
+        {
+            Some(q) => local_queues.get(&(ns.into(), q.into())).cloned(),
+            None if manage_all => local_queues
+                .get(&(ns.into(), "default".into()))
+                .or_else(|| team_queue.get(ns))
+                .cloned(),
+            None => None,
+        }
+    };
     let flavor_pools = flavor_pools(view);
     // ClusterQueue name → the pools its flavors select.
     let queue_pools: BTreeMap<&str, BTreeSet<String>> = view
@@ -1048,6 +1073,11 @@ fn synthesize<'a>(view: &View<'a>, made: &Produced, out: &mut Vec<Finding>) -> V
                         "resources": katib_resources(),
                     }));
                 }
+                // The trial Job's pods as Kueue admits it, when Kueue manages it.
+                let job_labels = v.pointer("/spec/trialTemplate/trialSpec/metadata/labels");
+                if let Some(cq) = queue_of(&ns, job_labels) {
+                    kueue_admit(view, &cq, &mut spec);
+                }
                 pods.push(Pod {
                     source: o,
                     view: String::new(),
@@ -1087,12 +1117,18 @@ fn synthesize<'a>(view: &View<'a>, made: &Produced, out: &mut Vec<Finding>) -> V
                             .collect()
                     };
                     for team in teams {
+                        // A TrainJob's pods as Kueue admits it through the
+                        // team's queue.
+                        let mut spec = spec.clone();
+                        if let Some(cq) = team_queue.get(&team) {
+                            kueue_admit(view, cq, &mut spec);
+                        }
                         pods.push(Pod {
                             source: o,
                             view: String::new(),
                             role: "training runtime",
                             namespace: team,
-                            spec: spec.clone(),
+                            spec,
                         });
                     }
                 }
@@ -1213,6 +1249,81 @@ fn router_pod(graph: &Value, kserve: &str, knative: bool, queue: Option<Value>) 
         }
     }
     spec
+}
+
+/// Whether Kueue's configuration (its Helm values, or the configuration
+/// file they carry as text) manages jobs that name no LocalQueue.
+fn manages_jobs_without_queue_name(v: &Value) -> bool {
+    match v {
+        Value::Object(m) => m.iter().any(|(k, x)| {
+            (k == "manageJobsWithoutQueueName" && x == &json!(true))
+                || manages_jobs_without_queue_name(x)
+        }),
+        Value::Array(a) => a.iter().any(manages_jobs_without_queue_name),
+        Value::String(s) => s
+            .lines()
+            .any(|l| l.trim().replace(' ', "") == "manageJobsWithoutQueueName:true"),
+        _ => false,
+    }
+}
+
+/// A job's pod as Kueue admits it through ClusterQueue `cq`: when it asks for
+/// GPUs, Kueue assigns the first flavor of the queue's `nvidia.com/gpu` group
+/// whose node labels agree with the pod's nodeSelector, and adds that
+/// flavor's nodeLabels to the nodeSelector and its tolerations to the pod's
+/// (before the job's pods are created).
+fn kueue_admit(view: &View, cq: &str, spec: &mut Value) {
+    if pod_amount(spec, "requests", GPU) <= 0.0 && pod_amount(spec, "limits", GPU) <= 0.0 {
+        return;
+    }
+    let Some(queue) = view
+        .of("ClusterQueue", "")
+        .iter()
+        .find(|o| str_at(&o.value, "/metadata/name") == cq)
+    else {
+        return;
+    };
+    let selector = spec.get("nodeSelector").cloned().unwrap_or(Value::Null);
+    let agrees = |labels: &Value| {
+        labels.as_object().is_some_and(|l| {
+            l.iter()
+                .all(|(k, v)| selector.get(k).is_none_or(|mine| mine == v))
+        })
+    };
+    let flavor = arr(&queue.value, "/spec/resourceGroups")
+        .iter()
+        .filter(|g| arr(g, "/coveredResources").iter().any(|r| r == GPU))
+        .flat_map(|g| arr(g, "/flavors").iter())
+        .filter_map(|f| {
+            view.of("ResourceFlavor", "")
+                .iter()
+                .find(|o| str_at(&o.value, "/metadata/name") == str_at(f, "/name"))
+        })
+        .find(|o| agrees(o.value.pointer("/spec/nodeLabels").unwrap_or(&Value::Null)));
+    let Some(flavor) = flavor else {
+        return;
+    };
+    if let Some(labels) = flavor
+        .value
+        .pointer("/spec/nodeLabels")
+        .and_then(Value::as_object)
+    {
+        if !spec.get("nodeSelector").is_some_and(Value::is_object) {
+            spec["nodeSelector"] = json!({});
+        }
+        for (k, v) in labels {
+            spec["nodeSelector"][k] = v.clone();
+        }
+    }
+    for t in arr(&flavor.value, "/spec/tolerations") {
+        let has = spec
+            .get("tolerations")
+            .and_then(Value::as_array)
+            .is_some_and(|l| l.contains(t));
+        if !has {
+            push_to(spec, "tolerations", t.clone());
+        }
+    }
 }
 
 fn katib_resources() -> Value {

@@ -448,3 +448,117 @@ fn a_router_the_team_policies_keep_from_its_versions() {
         "{e:#?}"
     );
 }
+
+/// A GPU pod written into the compiled tree, in `namespace`, selecting `pool`
+/// (none when `None`).
+fn gpu_pod(root: &Path, name: &str, namespace: &str, pool: Option<&str>) {
+    let selector = pool
+        .map(|p| format!("  nodeSelector:\n    mlpc.io/pool: {p}\n"))
+        .unwrap_or_default();
+    let pod = format!(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  namespace: {namespace}\nspec:\n{selector}  tolerations:\n  - key: nvidia.com/gpu\n    operator: Exists\n  containers:\n  - name: main\n    image: ghcr.io/acme/resnet-train:1.4.2\n    resources:\n      limits:\n        cpu: \"1\"\n        memory: 1Gi\n        nvidia.com/gpu: \"1\"\n"
+    );
+    let file = root
+        .join("out/clusters/prod-usw2/06-tenancy")
+        .join(format!("pod-{name}.yaml"));
+    std::fs::write(file, pod).unwrap();
+}
+
+/// The policy findings of rule `rule` (a constraint kind) on the object called `name`.
+fn policy_findings(root: &Path, rule: &str, name: &str) -> Vec<Value> {
+    let out = root.join("out");
+    let o = mlpc(
+        root,
+        &[
+            "check",
+            "--spec",
+            "absent.toml",
+            "--manifests",
+            out.to_str().unwrap(),
+            "--format",
+            "json",
+            "--skip-policy-tests",
+        ],
+    );
+    let v: Value = serde_json::from_str(&stdout(&o))
+        .unwrap_or_else(|e| panic!("json: {e}\n{}\n{}", stdout(&o), stderr(&o)));
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| {
+            f["source"] == "policy"
+                && f["name"] == name
+                && f["rule"].as_str().is_some_and(|r| r.starts_with(rule))
+        })
+        .cloned()
+        .collect()
+}
+
+/// The compiled `k8sgpupools` constraint: a team's GPU pod lands only on a
+/// GPU pool the team may use (recsys: gpu-l4), and must select one.
+#[test]
+fn a_gpu_pod_on_a_pool_its_team_may_not_use_is_denied_by_the_compiled_constraint() {
+    let dir = compiled();
+    gpu_pod(dir.path(), "on-a100", "recsys", Some("gpu-a100"));
+    gpu_pod(dir.path(), "on-l4", "recsys", Some("gpu-l4"));
+    gpu_pod(dir.path(), "anywhere", "vision", None);
+    let denied = policy_findings(dir.path(), "K8sGpuPools", "on-a100");
+    assert!(
+        denied.iter().any(|f| f["severity"] == "error"
+            && f["message"].as_str().unwrap().contains("<gpu-a100>")
+            && f["message"].as_str().unwrap().contains("[\"gpu-l4\"]")),
+        "{denied:#?}"
+    );
+    let own = policy_findings(dir.path(), "K8sGpuPools", "on-l4");
+    assert!(own.is_empty(), "{own:#?}");
+    let anywhere = policy_findings(dir.path(), "K8sGpuPools", "anywhere");
+    assert!(
+        anywhere.iter().any(|f| f["severity"] == "error"
+            && f["message"]
+                .as_str()
+                .unwrap()
+                .contains("selects no GPU pool")),
+        "{anywhere:#?}"
+    );
+}
+
+const TRIAL: &str = "clusters/prod-usw2/04-tuning/experiment-vision-resnet-lr-sweep.yaml";
+
+/// A Katib trial is checked as Kueue admits its Job: without a pool of its
+/// own it gets the first GPU flavor of its team's queue (no finding); on a
+/// pool its team may not use, or unqueued without a pool, it is refused.
+#[test]
+fn trials_are_checked_with_the_pool_kueue_gives_them() {
+    let k8sgpupools = |found: &[Value]| -> usize {
+        with_rule(found, "E192")
+            .iter()
+            .filter(|f| f["message"].as_str().unwrap().contains("K8sGpuPools"))
+            .count()
+    };
+    let selector = "            nodeSelector:\n              mlpc.io/pool: gpu-a100\n";
+    // Kueue admits it: the flavor's nodeLabels are its nodeSelector.
+    let dir = compiled();
+    edit(dir.path(), TRIAL, selector, "");
+    let found = check_tree(dir.path());
+    assert!(found.is_empty(), "{found:#?}");
+    // Not queued and no pool: it may land on any GPU pool.
+    edit(
+        dir.path(),
+        TRIAL,
+        "kueue.x-k8s.io/queue-name: vision-queue",
+        "app: trial",
+    );
+    let found = check_tree(dir.path());
+    assert_eq!(k8sgpupools(&found), 1, "{found:#?}");
+    // On a pool the vision team may not use.
+    let dir = compiled();
+    edit(
+        dir.path(),
+        TRIAL,
+        selector,
+        "            nodeSelector:\n              mlpc.io/pool: gpu-h100\n",
+    );
+    let found = check_tree(dir.path());
+    assert_eq!(k8sgpupools(&found), 1, "{found:#?}");
+}
