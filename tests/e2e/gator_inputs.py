@@ -19,6 +19,7 @@ import sys
 REGISTRIES = ["ghcr.io/acme/", "pytorch/", "evil.example/", "docker.io/library/"]
 TAGS = ["1.4.2", "latest", "2.7.1-cuda12.8"]
 NAMESPACES = ["vision", "nlp", "recsys", "kube-system", "default"]
+POOLS = ["gpu-a100", "gpu-l4", "gpu-h100", "cpu-general"]
 
 
 def workload(i):
@@ -39,6 +40,9 @@ def workload(i):
     pod_spec = {"containers": [container]}
     if i % 13 == 0:
         pod_spec["initContainers"] = [{"name": "init", "image": f"busybox:{TAGS[i % 3]}"}]
+    if gpu and (i // 30) % 5 != 1:
+        # Pools a team may or may not use (k8sgpupools), or none.
+        pod_spec["nodeSelector"] = {"mlpc.io/pool": POOLS[(i // 6) % 4]}
     if gpu and i % 4 != 0:
         pod_spec["tolerations"] = [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]
     labels = {"app": f"app-{i}"}
