@@ -526,8 +526,9 @@ fn a_gpu_pod_on_a_pool_its_team_may_not_use_is_denied_by_the_compiled_constraint
 const TRIAL: &str = "clusters/prod-usw2/04-tuning/experiment-vision-resnet-lr-sweep.yaml";
 
 /// A Katib trial is checked as Kueue admits its Job: without a pool of its
-/// own it gets the first GPU flavor of its team's queue (no finding); on a
-/// pool its team may not use, or unqueued without a pool, it is refused.
+/// own it gets the first GPU flavor of its team's queue (no finding), with or
+/// without a queue label; on a pool its team may not use, or unqueued (Kueue
+/// not managing unlabeled Jobs) without a pool, it is refused.
 #[test]
 fn trials_are_checked_with_the_pool_kueue_gives_them() {
     let k8sgpupools = |found: &[Value]| -> usize {
@@ -542,12 +543,23 @@ fn trials_are_checked_with_the_pool_kueue_gives_them() {
     edit(dir.path(), TRIAL, selector, "");
     let found = check_tree(dir.path());
     assert!(found.is_empty(), "{found:#?}");
-    // Not queued and no pool: it may land on any GPU pool.
+    // Without a queue label Kueue still manages it (manageJobsWithoutQueueName,
+    // the team's `default` LocalQueue).
     edit(
         dir.path(),
         TRIAL,
         "kueue.x-k8s.io/queue-name: vision-queue",
         "app: trial",
+    );
+    let found = check_tree(dir.path());
+    assert!(found.is_empty(), "{found:#?}");
+    // Kueue configured to leave unlabeled Jobs alone: not queued and no pool,
+    // it may land on any GPU pool.
+    edit(
+        dir.path(),
+        "management/argocd/prod-usw2/application-argocd-prod-usw2-kueue.yaml",
+        "manageJobsWithoutQueueName: true",
+        "manageJobsWithoutQueueName: false",
     );
     let found = check_tree(dir.path());
     assert_eq!(k8sgpupools(&found), 1, "{found:#?}");
