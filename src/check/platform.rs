@@ -523,27 +523,30 @@ struct Ref {
     path: String,
 }
 
-fn references(view: &View, made: &Produced, out: &mut Vec<Finding>) {
-    let mut push = |o: &Object, r: Ref| {
-        if r.name.is_empty() || made.has(r.kind, &r.namespace, &r.name) {
-            return;
-        }
-        let at = if r.namespace.is_empty() {
-            String::new()
-        } else {
-            format!(" in namespace `{}`", r.namespace)
-        };
-        out.push(finding(
-            o,
-            Severity::Error,
-            code_of(r.kind),
-            &r.path,
-            format!(
-                "{} `{}`{at} is referenced but produced by nothing in this cluster's tree (no object, ExternalSecret target, Certificate, or upstream install that makes it)",
-                r.kind, r.name
-            ),
-        ));
+/// E186–E191 for a reference of `o` that nothing in the tree produces.
+fn unmade(o: &Object, made: &Produced, r: Ref) -> Option<Finding> {
+    if r.name.is_empty() || made.has(r.kind, &r.namespace, &r.name) {
+        return None;
+    }
+    let at = if r.namespace.is_empty() {
+        String::new()
+    } else {
+        format!(" in namespace `{}`", r.namespace)
     };
+    Some(finding(
+        o,
+        Severity::Error,
+        code_of(r.kind),
+        &r.path,
+        format!(
+            "{} `{}`{at} is referenced but produced by nothing in this cluster's tree (no object, ExternalSecret target, Certificate, or upstream install that makes it)",
+            r.kind, r.name
+        ),
+    ))
+}
+
+fn references(view: &View, made: &Produced, out: &mut Vec<Finding>) {
+    let mut push = |o: &Object, r: Ref| out.extend(unmade(o, made, r));
     for o in &view.objects {
         for r in refs_of(&o.value) {
             push(o, r);
@@ -750,6 +753,28 @@ fn pod_specs(v: &Value) -> Vec<(String, &Value)> {
     }
 }
 
+/// E186–E191 for the references of a pod the platform makes in `ns` (a
+/// trial, a training runtime's pod), which no object of the tree spells out.
+fn pod_refs_in(
+    o: &Object,
+    made: &Produced,
+    spec: &Value,
+    ns: &str,
+    path: &str,
+    out: &mut Vec<Finding>,
+) {
+    let mut refs = Vec::new();
+    pod_refs(spec, ns, path, &mut |kind, namespace, name, path| {
+        refs.push(Ref {
+            kind,
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+            path,
+        })
+    });
+    out.extend(refs.into_iter().filter_map(|r| unmade(o, made, r)));
+}
+
 fn pod_refs(
     spec: &Value,
     ns: &str,
@@ -861,6 +886,7 @@ fn synthesize<'a>(view: &View<'a>, made: &Produced, out: &mut Vec<Finding>) -> V
         ))
     };
     let ns_labels = namespace_labels(view);
+    let mut unmade_refs = Vec::new();
     // Team namespaces: those with a LocalQueue (Kueue) to a ClusterQueue.
     let mut team_queue: BTreeMap<String, String> = BTreeMap::new();
     // (namespace, LocalQueue) → its ClusterQueue.
@@ -1045,6 +1071,14 @@ fn synthesize<'a>(view: &View<'a>, made: &Produced, out: &mut Vec<Finding>) -> V
                     continue;
                 };
                 let mut spec = template.get("spec").cloned().unwrap_or_else(|| json!({}));
+                pod_refs_in(
+                    o,
+                    made,
+                    &spec,
+                    &ns,
+                    ".spec.trialTemplate.trialSpec.spec.template.spec",
+                    &mut unmade_refs,
+                );
                 spec["metadata"] = template
                     .get("metadata")
                     .cloned()
@@ -1089,7 +1123,10 @@ fn synthesize<'a>(view: &View<'a>, made: &Produced, out: &mut Vec<Finding>) -> V
             "ClusterTrainingRuntime" | "TrainingRuntime"
                 if str_at(v, "/apiVersion").starts_with("trainer.kubeflow.org/") =>
             {
-                for job in arr(v, "/spec/template/spec/replicatedJobs") {
+                for (j, job) in arr(v, "/spec/template/spec/replicatedJobs")
+                    .iter()
+                    .enumerate()
+                {
                     let Some(template) = job.pointer("/template/spec/template") else {
                         continue;
                     };
@@ -1117,6 +1154,12 @@ fn synthesize<'a>(view: &View<'a>, made: &Produced, out: &mut Vec<Finding>) -> V
                             .collect()
                     };
                     for team in teams {
+                        // Its pods run in each team's namespace: what they
+                        // reference must be there.
+                        let at = format!(
+                            ".spec.template.spec.replicatedJobs[{j}].template.spec.template.spec"
+                        );
+                        pod_refs_in(o, made, &spec, &team, &at, &mut unmade_refs);
                         // A TrainJob's pods as Kueue admits it through the
                         // team's queue.
                         let mut spec = spec.clone();
@@ -1136,6 +1179,7 @@ fn synthesize<'a>(view: &View<'a>, made: &Produced, out: &mut Vec<Finding>) -> V
             _ => {}
         }
     }
+    out.extend(unmade_refs);
     // Istio's sidecar and init container, then LimitRange defaults.
     let istio = version("istio");
     let cni = versions.contains_key("istio-cni")

@@ -10,6 +10,10 @@ pub const GPU_TYPE_LABEL: &str = "mlpc.io/gpu-type";
 pub const CAPACITY_TYPE_LABEL: &str = "mlpc.io/capacity-type";
 /// A team on its namespace (and required on its pods).
 pub const TEAM_LABEL: &str = "mlpc.io/team";
+/// On a team's training and trial pods (value `team`): they run as the team's
+/// `mlpc-workloads` service account, and its storage-identity NetworkPolicy
+/// (metadata endpoint egress) selects them.
+pub const STORAGE_IDENTITY_LABEL: &str = "mlpc.io/storage-identity";
 /// A cluster's rollout wave on its Applications (the fleet's RollingSync steps
 /// match it) and its Cluster API objects.
 pub const WAVE_LABEL: &str = "mlpc.io/wave";

@@ -19,6 +19,7 @@ pub mod platform;
 pub mod policy;
 pub mod pools;
 pub mod serving;
+pub mod storage;
 pub mod teams;
 pub mod tenancy;
 #[cfg(test)]
@@ -40,9 +41,11 @@ pub use pipelines::{EnvVar, PipelinesCtx};
 pub use platform::{GitopsCtx, PlatformCtx, WaveCtx};
 pub use policy::{PolicyCtx, PolicyTemplateCtx};
 pub use pools::{GPU_RESOURCE, GpuCtx, Placement, PoolCtx, Taint, Toleration};
-pub use serving::{CanaryCtx, EgressCtx, ModelCtx, ModelSecretCtx, ServingCtx, ServingRuntimeCtx};
+pub use serving::{CanaryCtx, ModelCtx, ServingCtx, ServingRuntimeCtx};
+pub use storage::{EgressCtx, ExternalSecretCtx};
 pub use teams::{
-    FlavorQuota, QuotaCtx, ServiceAccountCtx, TeamCtx, gpu_ceiling, split_proportional,
+    FlavorQuota, QuotaCtx, ServiceAccountCtx, TeamCtx, WorkloadPodCtx, gpu_ceiling,
+    split_proportional,
 };
 pub use tenancy::{RbacRule, TenancyCtx};
 pub use training::{TrainingCtx, TrainingRuntimeCtx};
@@ -115,6 +118,9 @@ pub struct ClusterPlan {
     /// What lets a pod onto GPU nodes (GPU operator daemons, Kueue GPU flavors).
     pub gpu_tolerations: Vec<Toleration>,
     pub teams: Vec<TeamCtx>,
+    /// The pods of the shared ClusterTrainingRuntimes: the teams' workload
+    /// service account, labels and (optional) storage environment.
+    pub workload_pod: WorkloadPodCtx,
     pub pipelines: PipelinesCtx,
     pub training: TrainingCtx,
     pub tuning: TuningCtx,
@@ -178,7 +184,6 @@ pub fn for_cluster(s: &Spec, c: &spec::Cluster, policies: &[PolicySource]) -> Cl
     let pools = pools::plan(s, c);
     let mut teams = teams::plan(s, c, &pools);
     let serving = serving::plan(s, c, &pools, &mut teams, &versions["kserve"]);
-    let team_names: Vec<&str> = teams.iter().map(|t| t.name.as_str()).collect();
     let policy = policy::plan(s, &teams, policies, &versions, serving.knative);
     ClusterPlan {
         platform: platform::platform_ctx(s),
@@ -190,7 +195,8 @@ pub fn for_cluster(s: &Spec, c: &spec::Cluster, policies: &[PolicySource]) -> Cl
         gpu_tolerations: pools::gpu_tolerations(),
         pipelines: pipelines::plan(s),
         training: training::plan(s, &pools, &teams),
-        tuning: tuning::plan(s, c, &pools, &team_names),
+        tuning: tuning::plan(s, c, &pools, &teams),
+        workload_pod: teams::shared_workload_pod(c.provider, &teams),
         serving,
         mesh: mesh::plan(s, c),
         tenancy: tenancy::plan(s),

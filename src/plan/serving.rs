@@ -15,9 +15,13 @@ use serde::Serialize;
 use super::components::{self, ComponentCtx};
 use super::pipelines::EnvVar;
 use super::pools::{self, Placement, PoolCtx};
+use super::storage::{
+    EgressCtx, ExternalSecretCtx, Store, external, identity_annotations, identity_pod_labels,
+    s3_annotations, storage_egress,
+};
 use super::teams::{ServiceAccountCtx, TeamCtx};
 use crate::catalog::Version;
-use crate::spec::model::{self as spec, DeploymentMode, Provider, SecretRef, Spec, on_cluster};
+use crate::spec::model::{self as spec, DeploymentMode, Provider, Spec, on_cluster};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct ModelCtx {
@@ -63,24 +67,6 @@ pub struct CanaryCtx {
     pub stable_percent: i64,
 }
 
-/// One address and port a model's pods may reach (a /32 and one port).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct EgressCtx {
-    pub cidr: String,
-    pub port: u16,
-}
-
-/// A credential Secret of a model, filled by an ExternalSecret.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct ModelSecretCtx {
-    pub name: String,
-    pub namespace: String,
-    pub store: String,
-    pub key: String,
-    /// Annotations of the produced Secret (KServe's `serving.kserve.io/s3-*`).
-    pub annotations: BTreeMap<String, String>,
-}
-
 #[derive(Clone, Debug, Serialize)]
 pub struct ServingRuntimeCtx {
     pub name: String,
@@ -102,7 +88,7 @@ pub struct ServingCtx {
     pub models: Vec<ModelCtx>,
     pub runtimes: Vec<ServingRuntimeCtx>,
     /// Storage and Hugging Face credentials of the models.
-    pub secrets: Vec<ModelSecretCtx>,
+    pub secrets: Vec<ExternalSecretCtx>,
 }
 
 /// KServe's name of a deployment mode: 0.16 renamed them.
@@ -253,93 +239,6 @@ fn runtimes(s: &Spec, models: &[ModelCtx]) -> Vec<ServingRuntimeCtx> {
         .collect()
 }
 
-/// The instance metadata endpoint (AWS IMDS, GCE metadata; on GKE with
-/// Workload Identity the GKE metadata server answers there).
-pub const METADATA_CIDR: &str = "169.254.169.254/32";
-/// GKE's metadata server for Workload Identity (GKE 1.21 and later).
-pub const GKE_METADATA_CIDR: &str = "169.254.169.252/32";
-pub const GKE_METADATA_PORT: u16 = 988;
-
-/// Where a storage URI points, as KServe's storage initializer sees it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Store {
-    S3,
-    Gcs,
-    AzureBlob,
-    HuggingFace,
-    Other,
-}
-
-impl Store {
-    pub fn of(uri: &str) -> Store {
-        if uri.starts_with("s3://") {
-            Store::S3
-        } else if uri.starts_with("gs://") {
-            Store::Gcs
-        } else if uri.starts_with("https://") && uri.contains(".blob.core.windows.net") {
-            Store::AzureBlob
-        } else if uri.starts_with("hf://") {
-            Store::HuggingFace
-        } else {
-            Store::Other
-        }
-    }
-
-    /// Needs cloud credentials (a private bucket).
-    pub fn is_cloud(self) -> bool {
-        matches!(self, Store::S3 | Store::Gcs | Store::AzureBlob)
-    }
-}
-
-/// The service-account annotation a workload identity uses on a provider:
-/// IRSA on EKS, Workload Identity on GKE and AKS. Self-managed clusters run
-/// neither webhook nor OIDC federation, so they have none.
-pub fn identity_annotation(p: Provider) -> Option<&'static str> {
-    match p {
-        Provider::Eks => Some("eks.amazonaws.com/role-arn"),
-        Provider::Gke => Some("iam.gke.io/gcp-service-account"),
-        Provider::Aks => Some("azure.workload.identity/client-id"),
-        _ => None,
-    }
-}
-
-/// Providers whose node identity KServe's storage initializer can use
-/// through the metadata endpoint (boto3's and google-auth's default chains;
-/// Azure's needs a client ID, so not AKS or Azure).
-pub fn node_identity_works(p: Provider) -> bool {
-    matches!(
-        p,
-        Provider::Aws | Provider::Eks | Provider::Gcp | Provider::Gke
-    )
-}
-
-/// The egress a model's storage path needs beyond the team's policy, which
-/// already allows HTTPS (STS, Entra ID, the buckets) but not the link-local
-/// metadata endpoints.
-pub fn storage_egress(p: Provider, st: Option<&spec::ModelStorage>) -> Vec<EgressCtx> {
-    let Some(st) = st else { return Vec::new() };
-    let mut out = Vec::new();
-    if st.node_identity && node_identity_works(p) {
-        out.push(EgressCtx {
-            cidr: METADATA_CIDR.into(),
-            port: 80,
-        });
-    }
-    if st.identity.is_some() && p == Provider::Gke {
-        out.push(EgressCtx {
-            cidr: GKE_METADATA_CIDR.into(),
-            port: GKE_METADATA_PORT,
-        });
-        out.push(EgressCtx {
-            cidr: METADATA_CIDR.into(),
-            port: 80,
-        });
-    }
-    out.sort();
-    out.dedup();
-    out
-}
-
 /// The parts of a model's context decided here: canary, identity labels,
 /// args, env, egress, host.
 fn fill(ctx: &mut ModelCtx, m: &spec::Model, s: &Spec, provider: Provider) {
@@ -354,10 +253,7 @@ fn fill(ctx: &mut ModelCtx, m: &spec::Model, s: &Spec, provider: Provider) {
         }
     });
     ctx.host = format!("{}-{}.{}", m.name, m.team, s.platform.domain);
-    if provider == Provider::Aks && m.storage.as_ref().is_some_and(|st| st.identity.is_some()) {
-        ctx.pod_labels
-            .insert("azure.workload.identity/use".into(), "true".into());
-    }
+    ctx.pod_labels = identity_pod_labels(provider, m.storage.as_ref());
     ctx.args = m.args.clone();
     ctx.env = m
         .env
@@ -370,38 +266,6 @@ fn fill(ctx: &mut ModelCtx, m: &spec::Model, s: &Spec, provider: Provider) {
     ctx.egress = storage_egress(provider, m.storage.as_ref());
 }
 
-/// KServe's S3 settings (`serving.kserve.io/s3-*`), read from the service
-/// account (IRSA) or from the credentials Secret.
-fn s3_annotations(st: &spec::ModelStorage) -> BTreeMap<String, String> {
-    let mut a = BTreeMap::new();
-    if let Some(e) = &st.endpoint {
-        let (https, host) = match e.strip_prefix("http://") {
-            Some(h) => ("0", h),
-            None => ("1", e.strip_prefix("https://").unwrap_or(e)),
-        };
-        a.insert("serving.kserve.io/s3-endpoint".into(), host.to_string());
-        a.insert("serving.kserve.io/s3-usehttps".into(), https.into());
-    }
-    if let Some(r) = &st.region {
-        a.insert("serving.kserve.io/s3-region".into(), r.clone());
-    }
-    a
-}
-
-fn external(
-    r: &SecretRef,
-    ns: &str,
-    annotations: BTreeMap<String, String>,
-) -> Option<ModelSecretCtx> {
-    r.external.as_ref().map(|e| ModelSecretCtx {
-        name: r.secret_name.clone(),
-        namespace: ns.to_string(),
-        store: e.store.clone(),
-        key: e.key.clone(),
-        annotations,
-    })
-}
-
 /// The models' service accounts per team (identity annotations, credential
 /// Secrets) and the ExternalSecrets that fill those Secrets. Validation
 /// (E205) made sure models sharing a service account agree.
@@ -409,7 +273,7 @@ pub(super) fn accounts(
     provider: Provider,
     models: &[&spec::Model],
     teams: &mut [TeamCtx],
-) -> Vec<ModelSecretCtx> {
+) -> Vec<ExternalSecretCtx> {
     let mut secrets = Vec::new();
     for t in teams.iter_mut() {
         let mut sas: BTreeMap<String, ServiceAccountCtx> = BTreeMap::new();
@@ -424,12 +288,11 @@ pub(super) fn accounts(
                     ..Default::default()
                 });
             if let Some(st) = &m.storage {
-                if let (Some(id), Some(key)) = (&st.identity, identity_annotation(provider)) {
-                    sa.annotations.insert(key.into(), id.clone());
-                    if Store::of(&m.storage_uri) == Store::S3 {
-                        sa.annotations.extend(s3_annotations(st));
-                    }
+                let identity = identity_annotations(provider, Some(st));
+                if !identity.is_empty() && Store::of(&m.storage_uri) == Store::S3 {
+                    sa.annotations.extend(s3_annotations(st));
                 }
+                sa.annotations.extend(identity);
                 if let Some(c) = &st.credentials {
                     sa.secrets.push(c.secret_name.clone());
                     let annotations = if Store::of(&m.storage_uri) == Store::S3 {

@@ -1,13 +1,27 @@
 //! Teams of a cluster: their namespaces, quotas (the GPU quota split across
-//! the GPU pools each team may use, by capacity), queues and labels.
+//! the GPU pools each team may use, by capacity), queues and labels, and the
+//! service account their batch workloads (training runtimes, Katib trials)
+//! run as, `mlpc-workloads`, with the team's storage identity.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::labels::TEAM_LABEL;
+use super::labels::{STORAGE_IDENTITY_LABEL, TEAM_LABEL};
 use super::pools::PoolCtx;
-use crate::spec::model::{self as spec, Spec, on_cluster};
+use super::storage::{self, EgressCtx, ExternalSecretCtx};
+use crate::spec::model::{self as spec, Provider, Spec, on_cluster};
+
+/// The service account of a team's batch workloads, in every team namespace:
+/// the ClusterTrainingRuntimes (shared by the teams) and Katib trial
+/// templates name it, so a stable name is the contract.
+pub const WORKLOAD_SERVICE_ACCOUNT: &str = "mlpc-workloads";
+/// The ConfigMap (S3 endpoint and region) and Secret (keys) whose entries
+/// become the workloads' environment.
+pub const WORKLOAD_STORAGE: &str = "mlpc-workloads-storage";
+/// The value of `STORAGE_IDENTITY_LABEL` on workload pods; the team's
+/// storage-identity NetworkPolicy selects it.
+pub const WORKLOAD_LABEL_VALUE: &str = "team";
 
 #[derive(Clone, Debug, Serialize)]
 pub struct QuotaCtx {
@@ -55,11 +69,131 @@ pub struct TeamCtx {
     /// Service accounts the team's models run as, with their storage identity
     /// (filled by the serving planner).
     pub service_accounts: Vec<ServiceAccountCtx>,
+    /// The service account of its training and trial pods, with the team's
+    /// storage identity.
+    pub workload_account: ServiceAccountCtx,
+    /// What those pods look like (service account, labels, environment).
+    pub workload_pod: WorkloadPodCtx,
+    /// Egress the team's storage identity needs (metadata endpoints), for
+    /// the pods `workload_selector` selects.
+    pub workload_egress: Vec<EgressCtx>,
+    pub workload_selector: BTreeMap<String, String>,
+    /// Non-secret storage settings of the workloads' environment (the
+    /// `mlpc-workloads-storage` ConfigMap; none when empty).
+    pub workload_env: BTreeMap<String, String>,
+    /// The name of that ConfigMap and of the Secret (`mlpc-workloads-storage`).
+    pub workload_storage: String,
+    /// The ExternalSecret filling the `mlpc-workloads-storage` Secret.
+    pub workload_secret: Option<ExternalSecretCtx>,
 }
 
-/// A model service account: its cloud identity annotations (IRSA, GKE or
-/// Azure Workload Identity, KServe's S3 settings) and the credential Secrets
-/// KServe's storage initializer reads through it.
+/// A workload pod's identity: the service account it runs as, its labels
+/// (the storage-identity selector, Azure Workload Identity's opt-in), and
+/// where its containers' environment comes from.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct WorkloadPodCtx {
+    pub service_account: String,
+    pub labels: BTreeMap<String, String>,
+    pub env_from: Vec<EnvFromSource>,
+}
+
+/// A container's `envFrom` entry, in the Kubernetes shape.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EnvFromSource {
+    #[serde(rename = "configMapRef", skip_serializing_if = "Option::is_none")]
+    pub config_map_ref: Option<EnvFromRef>,
+    #[serde(rename = "secretRef", skip_serializing_if = "Option::is_none")]
+    pub secret_ref: Option<EnvFromRef>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EnvFromRef {
+    pub name: String,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub optional: bool,
+}
+
+impl EnvFromSource {
+    fn config_map(optional: bool) -> Self {
+        EnvFromSource {
+            config_map_ref: Some(EnvFromRef {
+                name: WORKLOAD_STORAGE.into(),
+                optional,
+            }),
+            secret_ref: None,
+        }
+    }
+    fn secret(optional: bool) -> Self {
+        EnvFromSource {
+            config_map_ref: None,
+            secret_ref: Some(EnvFromRef {
+                name: WORKLOAD_STORAGE.into(),
+                optional,
+            }),
+        }
+    }
+}
+
+fn workload_labels() -> BTreeMap<String, String> {
+    BTreeMap::from([(
+        STORAGE_IDENTITY_LABEL.to_string(),
+        WORKLOAD_LABEL_VALUE.to_string(),
+    )])
+}
+
+/// The pods of the cluster's shared ClusterTrainingRuntimes: any team may
+/// run them, so they name what every team namespace holds (the service
+/// account) and what only some do (the storage ConfigMap and Secret,
+/// optional); on AKS, Azure Workload Identity's label when some team has an
+/// identity (the webhook leaves a service account without one unchanged).
+pub fn shared_workload_pod(p: Provider, teams: &[TeamCtx]) -> WorkloadPodCtx {
+    let mut labels = workload_labels();
+    for t in teams {
+        labels.extend(t.workload_pod.labels.clone());
+    }
+    debug_assert!(p == Provider::Aks || labels == workload_labels());
+    WorkloadPodCtx {
+        service_account: WORKLOAD_SERVICE_ACCOUNT.into(),
+        labels,
+        env_from: vec![EnvFromSource::config_map(true), EnvFromSource::secret(true)],
+    }
+}
+
+/// A team's workload service account, pods, egress and environment, from
+/// its storage on provider `p`.
+fn fill_workloads(ctx: &mut TeamCtx, p: Provider, t: &spec::Team) {
+    let st = t.storage.as_ref();
+    ctx.workload_account = ServiceAccountCtx {
+        name: WORKLOAD_SERVICE_ACCOUNT.into(),
+        annotations: storage::identity_annotations(p, st),
+        secrets: Vec::new(),
+    };
+    ctx.workload_env = st.map(storage::s3_env).unwrap_or_default();
+    ctx.workload_secret = st
+        .and_then(|s| s.credentials.as_ref())
+        .and_then(|c| storage::external(c, &ctx.namespace, BTreeMap::new()));
+    ctx.workload_egress = storage::storage_egress(p, st);
+    ctx.workload_selector = workload_labels();
+    let mut labels = workload_labels();
+    labels.extend(storage::identity_pod_labels(p, st));
+    let mut env_from = Vec::new();
+    if !ctx.workload_env.is_empty() {
+        env_from.push(EnvFromSource::config_map(false));
+    }
+    if ctx.workload_secret.is_some() {
+        env_from.push(EnvFromSource::secret(false));
+    }
+    ctx.workload_pod = WorkloadPodCtx {
+        service_account: WORKLOAD_SERVICE_ACCOUNT.into(),
+        labels,
+        env_from,
+    };
+}
+
+/// A service account with its storage identity: cloud identity annotations
+/// (IRSA, GKE or Azure Workload Identity; for a model also KServe's S3
+/// settings) and, for a model, the credential Secrets KServe's storage
+/// initializer reads through it.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct ServiceAccountCtx {
     pub name: String,
@@ -106,7 +240,7 @@ pub fn plan(s: &Spec, c: &spec::Cluster, pools: &[PoolCtx]) -> Vec<TeamCtx> {
                 .collect();
             let cpu = t.quota.cpu.as_ref().map(|q| q.0.clone());
             let memory = t.quota.memory.as_ref().map(|q| q.0.clone());
-            TeamCtx {
+            let mut ctx = TeamCtx {
                 name: t.name.clone(),
                 namespace: t.name.clone(),
                 owners: t.owners.clone(),
@@ -135,7 +269,16 @@ pub fn plan(s: &Spec, c: &spec::Cluster, pools: &[PoolCtx]) -> Vec<TeamCtx> {
                 local_queue: local_queue(&t.name),
                 cluster_queue: t.name.clone(),
                 service_accounts: Vec::new(),
-            }
+                workload_account: ServiceAccountCtx::default(),
+                workload_pod: WorkloadPodCtx::default(),
+                workload_egress: Vec::new(),
+                workload_selector: BTreeMap::new(),
+                workload_env: BTreeMap::new(),
+                workload_storage: WORKLOAD_STORAGE.into(),
+                workload_secret: None,
+            };
+            fill_workloads(&mut ctx, c.provider, t);
+            ctx
         })
         .collect()
 }

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::pools::{self, Placement, PoolCtx};
-use super::teams;
+use super::teams::{self, TeamCtx, WorkloadPodCtx};
 use crate::spec::model::{self as spec, Spec, on_cluster};
 
 #[derive(Clone, Debug, Serialize)]
@@ -36,6 +36,9 @@ pub struct ExperimentCtx {
     pub placement: Placement,
     pub parameters: Vec<ParameterCtx>,
     pub local_queue: String,
+    /// The trial pods' service account (the team's `mlpc-workloads`), labels
+    /// and storage environment.
+    pub pod: WorkloadPodCtx,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -49,7 +52,7 @@ pub struct TuningCtx {
 }
 
 /// The experiments of `teams` that run in the cluster.
-pub fn plan(s: &Spec, c: &spec::Cluster, pools: &[PoolCtx], teams: &[&str]) -> TuningCtx {
+pub fn plan(s: &Spec, c: &spec::Cluster, pools: &[PoolCtx], teams: &[TeamCtx]) -> TuningCtx {
     TuningCtx {
         enabled: s.tuning.enabled,
         drop_kubeflow_namespace: s.pipelines.enabled,
@@ -57,13 +60,16 @@ pub fn plan(s: &Spec, c: &spec::Cluster, pools: &[PoolCtx], teams: &[&str]) -> T
             .tuning
             .experiments
             .iter()
-            .filter(|e| on_cluster(&e.clusters, &c.name) && teams.contains(&e.team.as_str()))
-            .map(|e| experiment(e, pools))
+            .filter(|e| on_cluster(&e.clusters, &c.name))
+            .filter_map(|e| {
+                let team = teams.iter().find(|t| t.name == e.team)?;
+                Some(experiment(e, pools, team))
+            })
             .collect(),
     }
 }
 
-fn experiment(e: &spec::Experiment, pools: &[PoolCtx]) -> ExperimentCtx {
+fn experiment(e: &spec::Experiment, pools: &[PoolCtx], team: &TeamCtx) -> ExperimentCtx {
     ExperimentCtx {
         name: e.name.clone(),
         namespace: e.team.clone(),
@@ -101,6 +107,7 @@ fn experiment(e: &spec::Experiment, pools: &[PoolCtx]) -> ExperimentCtx {
             })
             .collect(),
         local_queue: teams::local_queue(&e.team),
+        pod: team.workload_pod.clone(),
     }
 }
 
@@ -120,6 +127,12 @@ mod tests {
     use crate::plan::testing::{POOLS, cluster, spec};
 
     const SWEEPS: &str = r#"
+[[teams]]
+name = "nlp"
+
+[[teams]]
+name = "vision"
+
 [[tuning.experiments]]
 name = "lr"
 team = "nlp"
@@ -155,7 +168,10 @@ parameters = []
     fn on_c1(extra: &str) -> TuningCtx {
         let s = spec(&format!("{POOLS}{SWEEPS}{extra}"));
         let c = cluster(&s, "c1");
-        plan(&s, c, &pools::plan(&s, c), &["nlp"])
+        let pools = pools::plan(&s, c);
+        let mut nlp: Vec<TeamCtx> = teams::plan(&s, c, &pools);
+        nlp.retain(|t| t.name == "nlp");
+        plan(&s, c, &pools, &nlp)
     }
 
     #[test]

@@ -543,6 +543,14 @@ pub struct Team {
     /// single-user: pipeline runs execute in `kubeflow`, not in Profile namespaces.
     #[serde(default)]
     pub profile: bool,
+    /// How the team's training and tuning pods (ClusterTrainingRuntimes,
+    /// Katib trials) authenticate to its buckets: they run as the team's
+    /// service account `mlpc-workloads`, which carries `identity`; with
+    /// `node_identity` they (pods labelled `mlpc.io/storage-identity: team`)
+    /// may reach the metadata endpoint; `credentials` and `endpoint`/`region`
+    /// become their environment. Without it they have no cloud identity.
+    #[serde(default)]
+    pub storage: Option<Storage>,
 }
 
 /// Whether an entry with this `clusters` list (a pool, team, model, experiment;
@@ -1041,7 +1049,7 @@ pub struct Model {
     /// canary's): a cloud identity of the model's service account, the node's
     /// identity, or S3 access keys. Without it, only public buckets download.
     #[serde(default)]
-    pub storage: Option<ModelStorage>,
+    pub storage: Option<Storage>,
     /// Hugging Face token for gated `hf://` models: a Secret holding `HF_TOKEN`
     /// (filled by an ExternalSecret from a declared store, whose remote secret
     /// holds an `HF_TOKEN` property), attached to the model's service account
@@ -1057,33 +1065,37 @@ pub struct Model {
     pub env: BTreeMap<String, String>,
 }
 
-/// Credentials of a model's storage, per the cluster's provider: `identity` on
-/// EKS (IRSA role ARN), GKE (Google service account email, Workload Identity)
-/// or AKS (managed identity client ID, Azure Workload Identity);
-/// `node_identity` on self-managed AWS or GCP clusters (the node's instance
-/// profile or service account through the metadata endpoint); `credentials`
-/// (a Secret of keys) anywhere.
+/// Credentials of a bucket, per the cluster's provider, for a model's storage
+/// initializer or a team's training and tuning pods: `identity` on EKS (IRSA
+/// role ARN), GKE (Google service account email, Workload Identity) or AKS
+/// (managed identity client ID, Azure Workload Identity); `node_identity` on
+/// AWS or GCP machines (the node's instance profile or service account through
+/// the metadata endpoint); `credentials` (a Secret of keys) anywhere.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct ModelStorage {
-    /// Cloud identity the model's service account maps to: an IAM role ARN
-    /// (`eks`), a Google service account email (`gke`) or a managed
-    /// identity's client ID (`aks`). Needs `service_account`.
+pub struct Storage {
+    /// Cloud identity the service account maps to: an IAM role ARN (`eks`),
+    /// a Google service account email (`gke`) or a managed identity's client
+    /// ID (`aks`). A model needs `service_account`; a team's is
+    /// `mlpc-workloads`.
     #[serde(default)]
     pub identity: Option<String>,
-    /// Use the node's cloud identity: opens egress from this model's pods to
-    /// the instance metadata endpoint (169.254.169.254:80) only (`aws`, `eks`,
-    /// `gcp`).
+    /// Use the node's cloud identity: opens egress from these pods only to the
+    /// instance metadata endpoint (169.254.169.254:80) (`aws`, `eks`, `gcp`,
+    /// `gke`).
     #[serde(default)]
     pub node_identity: bool,
     /// Keys, in a Secret filled from a declared store (the remote secret's
-    /// properties become its keys) and attached to the model's service account,
-    /// where KServe's storage initializer finds it: `AWS_ACCESS_KEY_ID` and
-    /// `AWS_SECRET_ACCESS_KEY` for `s3://` (with KServe's
-    /// `serving.kserve.io/s3-*` annotations from `endpoint` and `region`),
-    /// `gcloud-application-credentials.json` for `gs://`, `AZURE_CLIENT_ID`,
-    /// `AZURE_CLIENT_SECRET` and `AZURE_TENANT_ID` (or
-    /// `AZURE_STORAGE_ACCESS_KEY`) for Azure Blob. Needs `service_account`.
+    /// properties become its keys). A model's is attached to its service
+    /// account, where KServe's storage initializer finds it:
+    /// `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` for `s3://` (with
+    /// KServe's `serving.kserve.io/s3-*` annotations from `endpoint` and
+    /// `region`), `gcloud-application-credentials.json` for `gs://`,
+    /// `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET` and `AZURE_TENANT_ID` (or
+    /// `AZURE_STORAGE_ACCESS_KEY`) for Azure Blob; needs `service_account`.
+    /// A team's is named `mlpc-workloads-storage` and its keys become the
+    /// environment of the team's training and trial containers (the S3 or
+    /// Azure variables above).
     #[serde(default)]
     pub credentials: Option<SecretRef>,
     /// S3 endpoint of an S3-compatible store, `host[:port]` (default: AWS S3).

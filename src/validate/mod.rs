@@ -8,6 +8,7 @@ pub mod names;
 pub mod rules;
 pub mod secrets;
 pub mod serving;
+pub mod storage;
 pub mod stores;
 pub mod structural;
 
@@ -218,6 +219,7 @@ fn run_rules(spec: &Spec, scope: Scope<'_>) -> Vec<rules::Finding> {
     out.extend(clusters::check_where(spec, &in_view));
     out.extend(stores::check(spec));
     out.extend(serving::check_where(spec, &in_view));
+    out.extend(storage::check_where(spec, &in_view));
     out
 }
 

@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 
 use crate::diag::Diagnostic;
-use crate::plan::serving::{Store, identity_annotation, node_identity_works};
+use crate::plan::storage::{Store, identity_annotation, node_identity_works};
 use crate::spec::model::{Cluster, Provider, Spec, on_cluster};
 use crate::spec::tree::Seg;
 
@@ -303,7 +303,7 @@ fn node_identity_blocked(spec: &Spec, c: &Cluster, pool: Option<&str>) -> Option
 }
 
 /// Does one of the declared paths authenticate to `store` on `provider`?
-fn path_works(store: Store, p: Provider, st: &crate::spec::model::ModelStorage) -> bool {
+fn path_works(store: Store, p: Provider, st: &crate::spec::model::Storage) -> bool {
     let identity = st.identity.is_some()
         && identity_annotation(p).is_some()
         && matches!(
