@@ -37,6 +37,7 @@ mod schema;
 mod security;
 mod serving;
 mod stacks;
+mod team_storage;
 mod validate;
 
 /// The suite stays one binary: a `tests/*.rs` file would be one more test
