@@ -235,14 +235,15 @@ fn node_identity_opens_only_the_metadata_endpoint_for_the_model() {
         np["spec"]["egress"],
         serde_json::json!([{"to": [{"ipBlock": {"cidr": "169.254.169.254/32"}}], "ports": [{"port": 80, "protocol": "TCP"}]}])
     );
-    // Models with keys or no cloud bucket get no such opening.
+    // Models with keys or no cloud bucket get no such opening (the teams'
+    // workload pods get their own, `mlpc-workloads-storage-identity`).
     assert_eq!(
         all(&objs, "clusters/prod-usw2", "NetworkPolicy")
             .iter()
-            .filter(|p| p["metadata"]["name"]
-                .as_str()
-                .unwrap()
-                .ends_with("-storage-identity"))
+            .filter(|p| {
+                let name = p["metadata"]["name"].as_str().unwrap();
+                name.ends_with("-storage-identity") && !name.starts_with("mlpc-workloads")
+            })
             .count(),
         1
     );

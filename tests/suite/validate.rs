@@ -62,8 +62,8 @@ const BROKEN: &[Broken] = &[
             "W138 environments/staging.toml:18:8",
             "W115 environments/staging.toml:19:17",
             "E102 ml-platform.toml:@:8",
-            "E104 ml-platform.toml:133:8",
-            "E104 ml-platform.toml:160:8",
+            "E104 ml-platform.toml:138:8",
+            "E104 ml-platform.toml:165:8",
         ],
     },
     Broken {
@@ -78,7 +78,7 @@ const BROKEN: &[Broken] = &[
         file: SPEC,
         search: r#"deployment_mode = "knative""#,
         replace: "",
-        expected: &["E123 ml-platform.toml:168:16"],
+        expected: &["E123 ml-platform.toml:173:16"],
     },
     Broken {
         name: "canary-percent",
@@ -92,7 +92,7 @@ const BROKEN: &[Broken] = &[
         file: SPEC,
         search: r#"name = "recsys""#,
         replace: r#"name = "nlp""#,
-        expected: &["E101 ml-platform.toml:@:8", "E104 ml-platform.toml:199:8"],
+        expected: &["E101 ml-platform.toml:@:8", "E104 ml-platform.toml:204:8"],
     },
     Broken {
         name: "even-control-plane",
@@ -114,7 +114,7 @@ const BROKEN: &[Broken] = &[
         file: SPEC,
         search: r#"algorithm = "bayesianoptimization""#,
         replace: r#"algorithm = "grid""#,
-        expected: &["E139 ml-platform.toml:145:8"],
+        expected: &["E139 ml-platform.toml:150:8"],
     },
     Broken {
         // The blank line after `[components]` becomes the pin.
