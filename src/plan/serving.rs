@@ -1,8 +1,8 @@
 //! Serving decisions: the InferenceServices of a model (a canary is two of
 //! them behind a Splitter InferenceGraph, so the split holds from Git alone),
-//! the storage identity of its service account (annotations, credential
-//! Secrets, the metadata egress the identity needs and nothing wider), and
-//! the model server's args and env.
+//! the storage identity of its service account (`storage.rs` decides the
+//! annotations, credential Secrets and metadata egress; here they land on
+//! the model), and the model server's args and env.
 //!
 //! The planner: an InferenceService per model of the cluster's teams (deployment
 //! mode by the pinned KServe version, canary, placement), the custom

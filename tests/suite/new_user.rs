@@ -380,7 +380,8 @@ fn every_validation_code_is_in_the_readme() {
     for dir in ["src/validate", "src/spec", "src/check"] {
         for e in std::fs::read_dir(repo().join(dir)).unwrap() {
             let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
-            for (i, _) in text.match_indices("\"E1").chain(text.match_indices("\"W1")) {
+            let starts = ["\"E1", "\"W1", "\"E2", "\"W2"];
+            for (i, _) in starts.iter().flat_map(|p| text.match_indices(p)) {
                 let code = &text[i + 1..(i + 5).min(text.len())];
                 if code[1..].chars().all(|c| c.is_ascii_digit()) && text[i + 5..].starts_with('"') {
                     codes.insert(code.to_string());
