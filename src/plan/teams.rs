@@ -371,6 +371,59 @@ clusters = ["c2"]
     }
 
     #[test]
+    fn workload_accounts_carry_the_teams_storage_on_each_provider() {
+        let s = spec(&format!(
+            "{POOLS}{TEAMS}\n[[teams]]\nname = \"data\"\nstorage = {{ identity = \"d@p.iam.gserviceaccount.com\", node_identity = true, region = \"eu\", credentials = {{ secret_name = \"mlpc-workloads-storage\", external = {{ store = \"s\", key = \"k\" }} }} }}\n"
+        ));
+        let on = |name: &str| {
+            let c = cluster(&s, name);
+            plan(&s, c, &pools::plan(&s, c))
+        };
+        // GKE: the identity annotation and the metadata servers.
+        let gke = on("c2");
+        let data = gke.iter().find(|t| t.name == "data").unwrap();
+        assert_eq!(
+            data.workload_account.annotations["iam.gke.io/gcp-service-account"],
+            "d@p.iam.gserviceaccount.com"
+        );
+        assert_eq!(data.workload_egress.len(), 2);
+        assert_eq!(data.workload_env["AWS_REGION"], "eu");
+        assert_eq!(
+            data.workload_secret.as_ref().map(|x| x.name.as_str()),
+            Some(WORKLOAD_STORAGE)
+        );
+        // Its trials read both, not optionally; the other teams' nothing.
+        assert_eq!(data.workload_pod.env_from.len(), 2);
+        assert!(data.workload_pod.env_from.iter().all(|e| {
+            !e.config_map_ref
+                .as_ref()
+                .or(e.secret_ref.as_ref())
+                .unwrap()
+                .optional
+        }));
+        let vision = &gke[0];
+        assert!(vision.workload_pod.env_from.is_empty());
+        assert!(vision.workload_account.annotations.is_empty());
+        assert!(vision.workload_egress.is_empty());
+        // Self-managed AWS: no federation, the node's identity only.
+        let aws = on("c1");
+        let data = aws.iter().find(|t| t.name == "data").unwrap();
+        assert!(data.workload_account.annotations.is_empty());
+        assert_eq!(data.workload_egress.len(), 1);
+        // The shared runtimes: the account every namespace has, optional storage.
+        let shared = shared_workload_pod(Provider::Aws, &aws);
+        assert_eq!(shared.service_account, WORKLOAD_SERVICE_ACCOUNT);
+        assert_eq!(shared.labels.len(), 1);
+        assert!(shared.env_from.iter().all(|e| {
+            e.config_map_ref
+                .as_ref()
+                .or(e.secret_ref.as_ref())
+                .unwrap()
+                .optional
+        }));
+    }
+
+    #[test]
     fn gpu_quota_is_split_by_pool_capacity() {
         let c1 = plan_on("c1");
         // a100: 2 nodes x 8, l4: 4 nodes x 4: equal capacity, equal halves.
