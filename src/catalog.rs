@@ -449,6 +449,15 @@ fn with_v(version: &str) -> String {
 pub const ISTIO_PROXY_REQUESTS: (&str, &str) = ("100m", "128Mi");
 pub const ISTIO_PROXY_LIMITS: (f64, f64) = (2.0, 1.0);
 
+/// Knative's queue-proxy CPU request (`queue-sidecar-cpu-request` of
+/// `config-deployment`); it requests no memory, so the team LimitRange's
+/// default applies.
+pub const KNATIVE_QUEUE_PROXY_CPU_REQUEST: &str = "25m";
+
+/// Katib's suggestion container requests (cpu, memory) in `katib-config`'s
+/// defaults.
+pub const KATIB_SUGGESTION_REQUESTS: (&str, &str) = ("50m", "10Mi");
+
 /// Istio's sidecar (and its `istio-init` / `istio-validation` init container):
 /// the released charts' `global.hub` and `global.proxy.image` at the chart's tag.
 pub fn istio_proxy_image(istio: &str) -> String {

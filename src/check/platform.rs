@@ -1230,7 +1230,7 @@ fn queue_proxy(operator: &str) -> Option<Value> {
         json!({
             "name": "queue-proxy",
             "image": q,
-            "resources": {"requests": {"cpu": "25m"}},
+            "resources": {"requests": {"cpu": catalog::KNATIVE_QUEUE_PROXY_CPU_REQUEST}},
             "securityContext": {"allowPrivilegeEscalation": false, "readOnlyRootFilesystem": true, "runAsNonRoot": true, "capabilities": {"drop": ["ALL"]}},
         })
     })
@@ -1372,7 +1372,7 @@ fn kueue_admit(view: &View, cq: &str, spec: &mut Value) {
 
 fn katib_resources() -> Value {
     json!({
-        "requests": {"cpu": "50m", "memory": "10Mi", "ephemeral-storage": "500Mi"},
+        "requests": {"cpu": catalog::KATIB_SUGGESTION_REQUESTS.0, "memory": catalog::KATIB_SUGGESTION_REQUESTS.1, "ephemeral-storage": "500Mi"},
         "limits": {"cpu": "500m", "memory": "100Mi", "ephemeral-storage": "5Gi"},
     })
 }

@@ -7,7 +7,8 @@
 //! - the range: `min_nodes` and `max_nodes` × `hourly_price` × `hours_per_month`;
 //! - the estimate: the nodes the teams' quotas need, within that range. A GPU
 //!   pool's demand is the GPUs the teams' Kueue flavor quotas put on it (the
-//!   numbers the ClusterQueues get); a CPU pool's is the teams' CPU quota,
+//!   numbers the ClusterQueues get) plus what their models may take there
+//!   (`plan::quota`: held out of Kueue's share); a CPU pool's is the teams' CPU quota,
 //!   spread over the CPU pools by capacity. Nodes = ⌈demand / per node⌉,
 //!   clamped to `[min_nodes, max_nodes]`.
 //!
@@ -316,6 +317,7 @@ pub fn cluster_cost(
                     if is_gpu_pool(p) {
                         t.gpu_flavors
                             .iter()
+                            .chain(&t.served_flavors)
                             .filter(|f| f.flavor == p.flavor)
                             .map(|f| f.gpu as f64)
                             .sum()

@@ -18,6 +18,7 @@ pub mod pipelines;
 pub mod platform;
 pub mod policy;
 pub mod pools;
+pub mod quota;
 pub mod serving;
 pub mod storage;
 pub mod teams;

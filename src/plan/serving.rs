@@ -77,6 +77,11 @@ pub struct ServingRuntimeCtx {
     pub protocols: Vec<String>,
 }
 
+/// The requests (cpu, memory) mlpc gives a canary's InferenceGraph router
+/// (KServe's own default, `catalog::KSERVE_ROUTER_REQUESTS`, applies to a
+/// graph that sets none).
+pub const ROUTER_REQUESTS: (&str, &str) = ("100m", "128Mi");
+
 #[derive(Clone, Debug, Serialize)]
 pub struct ServingCtx {
     pub enabled: bool,
@@ -89,6 +94,8 @@ pub struct ServingCtx {
     pub runtimes: Vec<ServingRuntimeCtx>,
     /// Storage and Hugging Face credentials of the models.
     pub secrets: Vec<ExternalSecretCtx>,
+    /// A canary's InferenceGraph router's requests.
+    pub router_requests: super::quota::CpuMemory,
 }
 
 /// KServe's name of a deployment mode: 0.16 renamed them.
@@ -144,6 +151,7 @@ pub fn plan(
         models,
         runtimes,
         secrets,
+        router_requests: ROUTER_REQUESTS.into(),
     }
 }
 

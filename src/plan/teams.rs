@@ -22,6 +22,8 @@ pub const WORKLOAD_STORAGE: &str = "mlpc-workloads-storage";
 /// The value of `STORAGE_IDENTITY_LABEL` on workload pods; the team's
 /// storage-identity NetworkPolicy selects it.
 pub const WORKLOAD_LABEL_VALUE: &str = "team";
+use super::quota;
+use crate::validate::names::parse_quantity;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct QuotaCtx {
@@ -31,12 +33,18 @@ pub struct QuotaCtx {
     pub pods: Option<u32>,
     pub has_cpu: bool,
     pub has_memory: bool,
-    /// Kueue nominal quotas: the team's quota, or the cluster's capacity when unset.
+    /// Kueue nominal quotas: the team's quota less what its models may take
+    /// (`plan/quota.rs`), or the cluster's capacity when unset.
     pub kueue_cpu: String,
     pub kueue_memory: String,
-    /// The most GPUs Kueue can admit for the team (nominal plus borrowing, within
-    /// its pools' capacity): the ResourceQuota's GPU ceiling, so a workload Kueue
-    /// admits is never rejected by the quota afterwards.
+    /// The namespace ResourceQuota's requests: the team's quota plus the Istio
+    /// proxies of the pods it admits.
+    pub namespace_cpu: String,
+    pub namespace_memory: String,
+    /// The ResourceQuota's GPUs: the most Kueue can admit for the team (nominal
+    /// plus borrowing, within its pools' capacity) plus what its models may
+    /// take, so neither a workload Kueue admits nor a model scaling up is
+    /// rejected by the quota.
     pub gpu_ceiling: u64,
 }
 
@@ -58,11 +66,14 @@ pub struct TeamCtx {
     /// Labels of the team's namespace or Profile (the team label).
     pub labels: BTreeMap<String, String>,
     pub quota: QuotaCtx,
-    /// The team's GPU quota split across the GPU flavors it may use.
+    /// The team's GPU quota split across the GPU flavors it may use (less
+    /// what its models may take: Kueue's nominal quotas).
     pub gpu_flavors: Vec<FlavorQuota>,
     /// The cluster's GPU pools the team may use (spec order): the pools its
     /// GPU pods may select (policy `k8sgpupools`).
     pub gpu_pools: Vec<String>,
+    /// The GPUs its models may take, per flavor of their pools.
+    pub served_flavors: Vec<FlavorQuota>,
     pub gpu_borrowing_limit: Option<u32>,
     pub local_queue: String,
     pub cluster_queue: String,
@@ -227,9 +238,16 @@ pub fn plan(s: &Spec, c: &spec::Cluster, pools: &[PoolCtx]) -> Vec<TeamCtx> {
                 .filter(|p| t.may_use_pool(&p.name))
                 .collect();
             let weights: Vec<u64> = usable.iter().map(|p| p.gpu_capacity).collect();
-            let split = split_proportional(u64::from(t.quota.gpu), &weights);
-            let gpu_ceiling = gpu_ceiling(&split, &weights, t.quota.gpu_borrowing_limit);
-            let gpu_pools = usable.iter().map(|p| p.name.clone()).collect();
+            let served = quota::reserved(s, &c.name, &t.name);
+            let headroom = quota::proxy_headroom(t.quota.pods);
+            let split = split_proportional(quota::kueue_gpus(s, &c.name, t), &weights);
+            let gpu_ceiling =
+                gpu_ceiling(&split, &weights, t.quota.gpu_borrowing_limit) + served.gpus;
+            let amount = |q: &Option<spec::Quantity>| {
+                q.as_ref().and_then(|q| parse_quantity(&q.0)).unwrap_or(0.0)
+            };
+            let (cpu_q, memory_q) = (amount(&t.quota.cpu), amount(&t.quota.memory));
+            let allowed_pools = usable.iter().map(|p| p.name.clone()).collect();
             let gpu_flavors = usable
                 .iter()
                 .zip(split)
@@ -259,12 +277,28 @@ pub fn plan(s: &Spec, c: &spec::Cluster, pools: &[PoolCtx]) -> Vec<TeamCtx> {
                     pods: t.quota.pods,
                     has_cpu: cpu.is_some(),
                     has_memory: memory.is_some(),
-                    kueue_cpu: cpu.unwrap_or_else(|| cpu_capacity.to_string()),
-                    kueue_memory: memory.unwrap_or_else(|| format!("{memory_capacity}Gi")),
+                    kueue_cpu: cpu
+                        .map(|_| quota::cpu_quantity(cpu_q - served.cpu))
+                        .unwrap_or_else(|| cpu_capacity.to_string()),
+                    kueue_memory: memory
+                        .map(|_| quota::memory_quantity(memory_q - served.memory))
+                        .unwrap_or_else(|| format!("{memory_capacity}Gi")),
+                    namespace_cpu: quota::cpu_quantity(cpu_q + headroom.cpu),
+                    namespace_memory: quota::memory_quantity(memory_q + headroom.memory),
                     gpu_ceiling,
                 },
                 gpu_flavors,
-                gpu_pools,
+                gpu_pools: allowed_pools,
+                served_flavors: quota::served_gpus_by_pool(s, &c.name, t)
+                    .into_iter()
+                    .filter_map(|(pool, gpu)| {
+                        let p = gpu_pools.iter().find(|p| p.name == pool)?;
+                        Some(FlavorQuota {
+                            flavor: p.flavor.clone(),
+                            gpu,
+                        })
+                    })
+                    .collect(),
                 gpu_borrowing_limit: t.quota.gpu_borrowing_limit,
                 local_queue: local_queue(&t.name),
                 cluster_queue: t.name.clone(),

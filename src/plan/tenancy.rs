@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use super::components::{self, ComponentCtx};
+use super::quota::CpuMemory;
 use crate::spec::model::Spec;
 
 #[derive(Clone, Debug, Serialize)]
@@ -15,8 +16,16 @@ pub struct RbacRule {
     pub verbs: Vec<String>,
 }
 
+/// The team LimitRange's defaults for a container that sets none: requests
+/// (cpu, memory) and limits. Kueue and the ResourceQuota apply them alike.
+pub const LIMIT_RANGE_DEFAULT_REQUEST: (&str, &str) = ("250m", "512Mi");
+pub const LIMIT_RANGE_DEFAULT_LIMIT: (&str, &str) = ("1", "2Gi");
+
 #[derive(Clone, Debug, Serialize)]
 pub struct TenancyCtx {
+    /// The team LimitRange's default requests and limits.
+    pub default_request: CpuMemory,
+    pub default_limit: CpuMemory,
     /// The Kubeflow profile controller's install (when some team is a Profile).
     pub profile_controller: ComponentCtx,
     /// Its sync wave: with the bootstrap add-ons, so the Profile CRD exists
@@ -73,6 +82,14 @@ pub fn plan(s: &Spec) -> TenancyCtx {
         ));
     }
     TenancyCtx {
+        default_request: CpuMemory {
+            cpu: LIMIT_RANGE_DEFAULT_REQUEST.0,
+            memory: LIMIT_RANGE_DEFAULT_REQUEST.1,
+        },
+        default_limit: CpuMemory {
+            cpu: LIMIT_RANGE_DEFAULT_LIMIT.0,
+            memory: LIMIT_RANGE_DEFAULT_LIMIT.1,
+        },
         profile_controller: components::pinned(
             components::PROFILES_REPO,
             "",

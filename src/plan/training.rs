@@ -119,13 +119,13 @@ pub fn plan(s: &Spec, pools: &[PoolCtx], teams: &[TeamCtx]) -> TrainingCtx {
                     let cpu = t
                         .quota
                         .has_cpu
-                        .then(|| parse_quantity(&t.quota.cpu))
+                        .then(|| parse_quantity(&t.quota.kueue_cpu))
                         .flatten()
                         .map(|q| (q - proxy_cpu).max(1.0));
                     let memory = t
                         .quota
                         .has_memory
-                        .then(|| parse_quantity(&t.quota.memory))
+                        .then(|| parse_quantity(&t.quota.kueue_memory))
                         .flatten()
                         .map(|q| (q - proxy_gib * gib).max(gib));
                     (cpu, memory)

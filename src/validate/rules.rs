@@ -84,6 +84,7 @@ impl<'a> Rules<'a> {
         r.components();
         r.capacity();
         r.pool_overcommit();
+        r.serving_share();
         r.team_fit();
         r.control_plane_prices();
         r.images();
@@ -1139,6 +1140,74 @@ impl<'a> Rules<'a> {
         }
     }
 
+    // E230: a team's models at their most (every replica, canary and router
+    // included, with their sidecars: `plan::quota::reserved`) are held out of
+    // the team's quota and Kueue gets the rest. Above the quota, either the
+    // models cannot scale to max_replicas or the team's Jobs are admitted by
+    // Kueue and then refused by the namespace's ResourceQuota.
+    fn serving_share(&mut self) {
+        let s = self.spec;
+        for c in &s.clusters {
+            if !self.view.contains(c.name.as_str()) {
+                continue;
+            }
+            for (ti, t) in s.teams.iter().enumerate() {
+                if !on_cluster(&t.clusters, &c.name) {
+                    continue;
+                }
+                let served = crate::plan::quota::reserved(s, &c.name, &t.name);
+                let cpu = t.quota.cpu.as_ref().and_then(|q| parse_quantity(&q.0));
+                let memory = t.quota.memory.as_ref().and_then(|q| parse_quantity(&q.0));
+                let over: Vec<(&str, String, String)> = [
+                    (
+                        "gpu",
+                        (served.gpus > u64::from(t.quota.gpu)).then(|| served.gpus.to_string()),
+                        t.quota.gpu.to_string(),
+                    ),
+                    (
+                        "cpu",
+                        cpu.filter(|q| served.cpu > *q + 1e-9)
+                            .map(|_| crate::plan::quota::cpu_quantity(served.cpu)),
+                        t.quota
+                            .cpu
+                            .as_ref()
+                            .map(|q| q.0.clone())
+                            .unwrap_or_default(),
+                    ),
+                    (
+                        "memory",
+                        memory
+                            .filter(|q| served.memory > *q + 0.5)
+                            .map(|_| crate::plan::quota::memory_quantity(served.memory)),
+                        t.quota
+                            .memory
+                            .as_ref()
+                            .map(|q| q.0.clone())
+                            .unwrap_or_default(),
+                    ),
+                ]
+                .into_iter()
+                .filter_map(|(k, need, quota)| need.map(|n| (k, n, quota)))
+                .collect();
+                for (key, need, quota) in over {
+                    self.push(
+                        Diagnostic::error(
+                            "E230",
+                            format!(
+                                "team \"{}\" on cluster \"{}\": its models may take {key} {need} at max_replicas (canary and router included, with their sidecars), above its {key} quota of {quota}",
+                                t.name, c.name
+                            ),
+                        )
+                        .with_hint(format!(
+                            "raise the team's quota.{key}, or lower its models' max_replicas or sizes; models scaling past the quota would be refused by the namespace's ResourceQuota"
+                        )),
+                        vec![Seg::from("teams"), Seg::from(ti), Seg::from("quota"), Seg::from(key)],
+                    );
+                }
+            }
+        }
+    }
+
     // W161: the nominal GPU quota Kueue gets on one pool (each team's quota
     // split across its usable pools by capacity, as the plan does) above
     // what that pool can ever hold. W115 sums the cluster; a team limited to
@@ -1162,8 +1231,10 @@ impl<'a> Rules<'a> {
                     .filter(|(_, p)| t.may_use_pool(&p.name))
                     .collect();
                 let weights: Vec<u64> = usable.iter().map(|(_, p)| p.gpu_capacity()).collect();
-                let split =
-                    crate::plan::teams::split_proportional(u64::from(t.quota.gpu), &weights);
+                let split = crate::plan::teams::split_proportional(
+                    crate::plan::quota::kueue_gpus(s, &c.name, t),
+                    &weights,
+                );
                 for ((pi, _), gpus) in usable.iter().zip(split) {
                     if gpus > 0 {
                         nominal

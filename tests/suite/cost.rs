@@ -95,14 +95,16 @@ fn estimates_per_cluster_pool_and_team() {
     assert_eq!(v["currency"], "USD");
     let prod = cluster(&v, "prod-usw2");
     assert_eq!(prod["hours_per_month"].as_f64(), Some(H));
-    // Teams' prod GPU quotas split over the flavors Kueue gets:
-    // A100 9 + 11 = 20 GPUs → 3 nodes; H100 5 → 1; L4 7 + 8 + 4 = 19 → 5;
+    // Teams' prod GPU quotas: what their models may take (vision's classifier
+    // and its canary at 6 replicas: 12 L4 GPUs; nlp's LLM: 4 L4 GPUs), the
+    // rest split over the flavors Kueue gets: A100 2 + 9 = 11 GPUs → 2 nodes;
+    // H100 4 → 1; L4 2 + 12 + 7 + 4 + 4 = 29 → capped at 6;
     // CPU quotas 128 + 192 + 64 = 384 cores → capped at 10 nodes.
     for (name, nodes, price, min, max) in [
         ("cpu-general", 10, 0.768, 2, 10),
-        ("gpu-a100", 3, 32.77, 0, 4),
+        ("gpu-a100", 2, 32.77, 0, 4),
         ("gpu-h100", 1, 55.04, 0, 2),
-        ("gpu-l4", 5, 4.60, 1, 6),
+        ("gpu-l4", 6, 4.60, 1, 6),
     ] {
         let p = pool(prod, name);
         assert_eq!(p["nodes"], nodes, "{name}: {p}");
@@ -125,7 +127,7 @@ fn estimates_per_cluster_pool_and_team() {
             "{p}"
         );
     }
-    let total = (10.0 * 0.768 + 3.0 * 32.77 + 55.04 + 5.0 * 4.60) * H;
+    let total = (10.0 * 0.768 + 2.0 * 32.77 + 55.04 + 6.0 * 4.60) * H;
     assert!(close(prod["monthly"].as_f64().unwrap(), total), "{prod}");
     // Teams' shares and the unallocated rest add up to the cluster.
     let teams: f64 = prod["teams"]
@@ -214,12 +216,12 @@ fn delta_against_a_revision() {
         &spec,
         text.replacen(
             "quota = { gpu = 16, cpu = \"128\"",
-            "quota = { gpu = 24, cpu = \"128\"",
+            "quota = { gpu = 32, cpu = \"128\"",
             1,
         ),
     )
     .unwrap();
-    commit_all(&git, "vision: 24 GPUs");
+    commit_all(&git, "vision: 32 GPUs");
 
     let o = mlpc(
         dir.path(),
@@ -233,9 +235,9 @@ fn delta_against_a_revision() {
     );
     let v = json_of(&o);
     let d = &v["delta"];
-    // One more A100 node and one more L4 node in prod.
+    // One more A100 node in prod (the L4 pool is at its max_nodes already).
     assert!(
-        close(d["delta_monthly"].as_f64().unwrap(), (32.77 + 4.60) * H),
+        close(d["delta_monthly"].as_f64().unwrap(), 32.77 * H),
         "{d}"
     );
     assert_eq!(d["clusters"].as_array().unwrap().len(), 1);
@@ -256,7 +258,7 @@ fn delta_against_a_revision() {
     );
     let md = String::from_utf8_lossy(&o.stdout);
     assert!(md.starts_with("### mlpc cost: "), "{md}");
-    assert!(md.contains("+27,280.10 USD against HEAD~1"), "{md}");
+    assert!(md.contains("+23,922.10 USD against HEAD~1"), "{md}");
     assert!(md.contains("| Delta (USD) |"), "{md}");
 
     let o = mlpc(dir.path(), &["cost", "--base", "HEAD~1"]);

@@ -47,7 +47,9 @@ fn against_a_base_each_wave_shows_what_it_changes() {
     let waves = v["waves"].as_array().unwrap();
     assert_eq!(waves[0]["clusters"][0]["changes"]["total"], 0);
     assert_eq!(waves[0]["changed_clusters"], 0);
-    assert_eq!(waves[1]["clusters"][0]["changes"]["modified"], 1);
+    // The InferenceService, and recsys's Kueue share its replicas come out of
+    // (its ClusterQueue, and the L4 runtime sized within it).
+    assert_eq!(waves[1]["clusters"][0]["changes"]["modified"], 3);
     assert_eq!(waves[1]["changed_clusters"], 1);
     let md = stdout(&mlpc(
         dir.path(),
@@ -56,7 +58,7 @@ fn against_a_base_each_wave_shows_what_it_changes() {
         ],
     ));
     assert!(
-        md.contains("| 1 | all | `prod-usw2` | prod | 1 object(s) change: 1 modified |"),
+        md.contains("| 1 | all | `prod-usw2` | prod | 3 object(s) change: 3 modified |"),
         "{md}"
     );
     assert!(

@@ -644,6 +644,12 @@ fn a_gpu_model_without_a_pool_runs_on_one_its_team_may_use() {
         "scale_target = 60\n",
         "scale_target = 60\ngpus = 1\n",
     );
+    // Its 12 replicas in prod take 12 GPUs of recsys's quota (E230 below).
+    edit(
+        dir.path(),
+        r#"quota = { gpu = 4, cpu = "64""#,
+        r#"quota = { gpu = 16, cpu = "64""#,
+    );
     let objs = compile(dir.path());
     for cluster in ["stg-use1", "prod-usw2"] {
         let isvc = find(
@@ -667,14 +673,19 @@ fn a_gpu_model_without_a_pool_runs_on_one_its_team_may_use() {
     );
     edit(
         dir.path(),
-        r#"quota = { gpu = 4, cpu = "64""#,
+        r#"quota = { gpu = 16, cpu = "64""#,
         r#"quota = { gpu = 0, cpu = "64""#,
     );
     let found = findings(dir.path());
-    assert_eq!(found.len(), 1, "{found:#?}");
-    assert_eq!(found[0].0, "E210");
+    let e210: Vec<_> = found.iter().filter(|f| f.0 == "E210").collect();
+    assert_eq!(e210.len(), 1, "{found:#?}");
     assert!(
-        found[0].1.contains("stg-use1") && found[0].1.contains("recsys"),
+        e210[0].1.contains("stg-use1") && e210[0].1.contains("recsys"),
+        "{found:#?}"
+    );
+    // Besides: the model's GPUs are above recsys's quota of 0 (E230).
+    assert!(
+        found.iter().all(|f| f.0 == "E210" || f.0 == "E230"),
         "{found:#?}"
     );
 }

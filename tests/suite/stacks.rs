@@ -287,6 +287,129 @@ fn kueue_never_admits_what_the_resource_quota_rejects() {
     }
 }
 
+/// Kubernetes quantity in base units (cores, bytes).
+fn quantity(v: &Value) -> f64 {
+    let s = v
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| v.to_string());
+    for (suffix, factor) in [
+        ("Ti", 1024f64.powi(4)),
+        ("Gi", 1024f64.powi(3)),
+        ("Mi", 1024f64.powi(2)),
+        ("Ki", 1024.0),
+        ("m", 0.001),
+    ] {
+        if let Some(n) = s.strip_suffix(suffix) {
+            return n.parse::<f64>().unwrap() * factor;
+        }
+    }
+    s.parse().unwrap()
+}
+
+/// A team's batch work and its models share its namespace's ResourceQuota:
+/// everything Kueue may admit (by the pod templates' requests, before the
+/// Istio proxy is injected) plus every model replica at max_replicas with its
+/// sidecars, every canary router and Katib suggestion, must fit in it together.
+/// Before, the quota was the team's quota alone, with limits too: Kueue
+/// admitted Jobs that the quota then refused whenever a model had scaled up.
+#[test]
+fn kueue_and_models_at_their_most_fit_the_resource_quota_together() {
+    let objs = compile(example_copy().path());
+    let in_team = |o: &&Value, team: &str| {
+        o["metadata"]["namespace"] == team
+            && o["_path"].as_str().unwrap().contains("clusters/prod-usw2/")
+    };
+    for team in ["vision", "nlp", "recsys"] {
+        let rq = find(
+            &objs,
+            "clusters/prod-usw2",
+            "ResourceQuota",
+            &format!("{team}-quota"),
+        );
+        let hard = &rq["spec"]["hard"];
+        assert!(
+            hard.get("limits.cpu").is_none() && hard.get("limits.memory").is_none(),
+            "{team}: Kueue admits by requests; a limits quota refuses what it admits: {hard}"
+        );
+        let cq = find(&objs, "clusters/prod-usw2", "ClusterQueue", team);
+        let groups = cq["spec"]["resourceGroups"].as_array().unwrap();
+        let cpu_mem = &groups[0]["flavors"][0]["resources"];
+        // (cpu, memory, gpus): what Kueue may admit, CPU and memory not borrowed.
+        let mut need = (
+            quantity(&cpu_mem[0]["nominalQuota"]),
+            quantity(&cpu_mem[1]["nominalQuota"]),
+            groups.get(1).map_or(0.0, |g| {
+                g["flavors"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|f| {
+                        let r = &f["resources"][0];
+                        quantity(&r["nominalQuota"]) + r.get("borrowingLimit").map_or(0.0, quantity)
+                    })
+                    .sum()
+            }),
+        );
+        let pods = quantity(&hard["pods"]);
+        // The Istio proxy (the istiod chart's requests) of every pod.
+        need.0 += pods * 0.1;
+        need.1 += pods * 128.0 * 1024f64.powi(2);
+        let limit_range = find(
+            &objs,
+            "clusters/prod-usw2",
+            "LimitRange",
+            &format!("{team}-defaults"),
+        );
+        let default_memory =
+            quantity(&limit_range["spec"]["limits"][0]["defaultRequest"]["memory"]);
+        for isvc in objs
+            .iter()
+            .filter(|o| o["kind"] == "InferenceService" && in_team(o, team))
+        {
+            let p = &isvc["spec"]["predictor"];
+            let knative =
+                isvc["metadata"]["annotations"]["serving.kserve.io/deploymentMode"] == "Knative";
+            let req = &p["model"]["resources"]["requests"];
+            let replicas = p["maxReplicas"].as_f64().unwrap();
+            // Its proxy is counted above; Knative's queue-proxy asks 25m and
+            // the LimitRange's default memory.
+            let (qp_cpu, qp_mem) = if knative {
+                (0.025, default_memory)
+            } else {
+                (0.0, 0.0)
+            };
+            need.0 += replicas * (quantity(&req["cpu"]) + qp_cpu);
+            need.1 += replicas * (quantity(&req["memory"]) + qp_mem);
+            need.2 += replicas * req.get("nvidia.com/gpu").map_or(0.0, quantity);
+        }
+        for graph in objs
+            .iter()
+            .filter(|o| o["kind"] == "InferenceGraph" && in_team(o, team))
+        {
+            let replicas = graph["spec"]["maxReplicas"].as_f64().unwrap();
+            let req = &graph["spec"]["resources"]["requests"];
+            need.0 += replicas * (quantity(&req["cpu"]) + 0.025);
+            need.1 += replicas * (quantity(&req["memory"]) + default_memory);
+        }
+        let experiments = objs
+            .iter()
+            .filter(|o| o["kind"] == "Experiment" && in_team(o, team))
+            .count() as f64;
+        need.0 += experiments * 0.05;
+        need.1 += experiments * 10.0 * 1024f64.powi(2);
+        let have = (
+            quantity(&hard["requests.cpu"]),
+            quantity(&hard["requests.memory"]),
+            quantity(&hard["requests.nvidia.com/gpu"]),
+        );
+        assert!(
+            need.0 <= have.0 + 1e-6 && need.1 <= have.1 + 1.0 && need.2 <= have.2,
+            "{team}: Kueue's share and the models at their most need {need:?}, the quota holds {have:?}"
+        );
+    }
+}
+
 /// Every ExternalSecret reads a ClusterSecretStore that the compile creates,
 /// through an External Secrets install the compile declares.
 #[test]

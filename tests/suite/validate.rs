@@ -57,7 +57,6 @@ const BROKEN: &[Broken] = &[
         search: r#"name = "vision""#,
         replace: r#"name = "Vision_Team""#,
         expected: &[
-            "W161 environments/staging.toml:15:13",
             "W134 environments/staging.toml:18:8",
             "W138 environments/staging.toml:18:8",
             "W115 environments/staging.toml:19:17",
@@ -211,6 +210,16 @@ const BROKEN: &[Broken] = &[
         search: "max_nodes = 10",
         replace: r#"max_nodes = "ten""#,
         expected: &["E003 ml-platform.toml:@:13"],
+    },
+    // The classifier and its canary at 9 replicas each would take 18 L4 GPUs
+    // in prod, above vision's 16: held out of the quota, they leave Kueue
+    // nothing and would be refused by the ResourceQuota when they scale.
+    Broken {
+        name: "models-above-their-teams-quota",
+        file: SPEC,
+        search: "max_replicas = 6",
+        replace: "max_replicas = 9",
+        expected: &["E230 ml-platform.toml:90:17"],
     },
 ];
 

@@ -297,31 +297,29 @@ fn a_store_an_issuer_a_service_account_and_a_storage_class_produced_by_nothing()
     assert!(found.iter().all(|f| f["rule"] != "E186"), "{found:#?}");
 }
 
-/// Every compile runs the platform rules: a model that asks exactly its
-/// team's whole memory quota passes validation (E163: not above it), but its
-/// pod, with the Istio sidecar, is over the quota; nothing is written.
+/// Every compile runs the platform rules: a GPU quota above the team's only
+/// pool is a warning to validation (W161: quotas may overcommit on purpose),
+/// but the ClusterQueue it compiles to promises Kueue more GPUs on that flavor
+/// than the pool can ever hold (E195); nothing is written.
 #[test]
 fn compile_refuses_a_tree_the_platform_check_rejects() {
     let dir = example_copy();
     let spec = dir.path().join("ml-platform.toml");
     let text = std::fs::read_to_string(&spec).unwrap();
-    let at = text.find("name = \"recs-ranker\"").unwrap();
-    let (head, tail) = text.split_at(at);
-    let text = format!(
-        "{head}{}",
-        tail.replacen("memory = \"4Gi\"", "memory = \"256Gi\"", 1)
-    );
-    std::fs::write(&spec, text).unwrap();
+    let recsys = "quota = { gpu = 4, cpu = \"64\", memory = \"256Gi\", pods = 100 }";
+    assert!(text.contains(recsys));
+    std::fs::write(
+        &spec,
+        text.replace(recsys, &recsys.replace("gpu = 4", "gpu = 40")),
+    )
+    .unwrap();
     let o = mlpc(dir.path(), &["validate"]);
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("W161") || stderr(&o).contains("W161"));
     let o = mlpc(dir.path(), &["compile", "--out", "out"]);
     assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
-    assert!(stderr(&o).contains("E193"), "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("InferenceService/recsys/recs-ranker"),
-        "{}",
-        stderr(&o)
-    );
+    assert!(stderr(&o).contains("E195"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("ClusterQueue/recsys"), "{}", stderr(&o));
     assert!(!dir.path().join("out").exists());
 }
 

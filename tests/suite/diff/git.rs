@@ -105,7 +105,7 @@ impl Repo {
 fn quota_and_model(text: String) -> String {
     let text = text.replacen(
         "quota = { gpu = 16, cpu = \"128\"",
-        "quota = { gpu = 24, cpu = \"128\"",
+        "quota = { gpu = 32, cpu = \"128\"",
         1,
     );
     text.replacen("[mesh]", &format!("{}\n[mesh]", NEW_MODEL.trim_start()), 1)
@@ -166,8 +166,18 @@ fn expected_quota_and_model() -> BTreeSet<Row> {
             "modified",
         ),
         row("prod-usw2", "ClusterQueue", "", "vision", "modified"),
+        // The new model's replicas are held out of recsys's Kueue share, which
+        // caps the L4 runtime's pods in prod (recsys may use that pool).
+        row(
+            "prod-usw2",
+            "ClusterTrainingRuntime",
+            "",
+            "torch-l4",
+            "modified",
+        ),
     ]);
-    // The model is served on both clusters (recsys is on both).
+    // The model is served on both clusters (recsys is on both), and takes
+    // its share of recsys's quota from Kueue there.
     for c in ["prod-usw2", "stg-use1"] {
         want.insert(row(
             c,
@@ -176,6 +186,7 @@ fn expected_quota_and_model() -> BTreeSet<Row> {
             "fraud-scorer",
             "added",
         ));
+        want.insert(row(c, "ClusterQueue", "", "recsys", "modified"));
     }
     want
 }
@@ -211,8 +222,9 @@ fn quota_and_model_change_names_exactly_the_changed_objects() {
     };
     let rq = by_kind("ResourceQuota", "prod-usw2");
     let diff = rq["diff"].as_str().unwrap();
-    // The quota's GPU ceiling is what Kueue can admit: 16 split 9/7 plus 8
-    // borrowable per flavor is 32; 24 split 14/10 plus 8 each is 40.
+    // The quota's GPUs are what Kueue can admit plus what vision's models may
+    // take (12): 16 - 12 = 4 split 2/2 plus 8 borrowable per flavor is 20, so
+    // 32; 32 - 12 = 20 split 11/9 plus 8 each is 36, so 48.
     assert!(
         diff.lines()
             .any(|l| l.starts_with('-') && l.contains("\"32\"")),
@@ -220,7 +232,7 @@ fn quota_and_model_change_names_exactly_the_changed_objects() {
     );
     assert!(
         diff.lines()
-            .any(|l| l.starts_with('+') && l.contains("\"40\"")),
+            .any(|l| l.starts_with('+') && l.contains("\"48\"")),
         "{diff}"
     );
     assert!(diff.contains("@@"), "{diff}");
@@ -246,12 +258,13 @@ fn quota_and_model_change_names_exactly_the_changed_objects() {
     assert!(d.contains("+  name: fraud-scorer"), "{d}");
     assert!(!d.lines().skip(2).any(|l| l.starts_with('-')), "{d}");
 
-    // Cost: one more A100 node (20 → 25 GPUs on 8-GPU nodes) and one more
-    // L4 node (19 → 22 GPUs on 4-GPU nodes) in prod, at 730 hours.
+    // Cost: vision's 16 more GPUs go to Kueue (its models' 12 are held
+    // already): one more A100 node (11 → 20 GPUs on 8-GPU nodes) in prod; the
+    // L4 pool is at its max_nodes already. At 730 hours.
     let cost = &v["cost"];
     assert_eq!(cost["currency"], "USD");
     let delta = cost["delta_monthly"].as_f64().unwrap();
-    assert!((delta - (32.77 + 4.60) * 730.0).abs() < 0.005, "{cost}");
+    assert!((delta - 32.77 * 730.0).abs() < 0.005, "{cost}");
     let base = cost["base_monthly"].as_f64().unwrap();
     let head = cost["head_monthly"].as_f64().unwrap();
     assert!((head - base - delta).abs() < 0.005, "{cost}");
@@ -271,7 +284,7 @@ fn markdown_comment_has_summary_table_cost_and_details() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let md = stdout(&o);
     assert!(
-        md.starts_with("### mlpc diff: 4 objects changed across 2 clusters: 2 added, 2 modified\n"),
+        md.starts_with("### mlpc diff: 7 objects changed across 2 clusters: 2 added, 5 modified\n"),
         "{md}"
     );
     assert!(
@@ -283,7 +296,7 @@ fn markdown_comment_has_summary_table_cost_and_details() {
         "{md}"
     );
     assert!(
-        md.contains("| prod-usw2 | training | 0 | 0 | 1 | 0 |"),
+        md.contains("| prod-usw2 | training | 0 | 0 | 3 | 0 |"),
         "{md}"
     );
     assert!(
@@ -297,18 +310,22 @@ fn markdown_comment_has_summary_table_cost_and_details() {
         "{md}"
     );
     assert!(
-        md.contains("| **Total** | | **2** | **0** | **2** | **0** |"),
+        md.contains("| stg-use1 | training | 0 | 0 | 1 | 0 |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| **Total** | | **2** | **0** | **5** | **0** |"),
         "{md}"
     );
     assert!(md.contains("**Monthly cost estimate:**"), "{md}");
-    assert!(md.contains("(+27,280.10 USD)"), "{md}");
+    assert!(md.contains("(+23,922.10 USD)"), "{md}");
     assert!(
-        md.contains("| cluster `prod-usw2` | 134,341.90 | 161,622.00 | +27,280.10 |"),
+        md.contains("| cluster `prod-usw2` | 113,777.80 | 137,699.90 | +23,922.10 |"),
         "{md}"
     );
     assert!(md.contains("| team `vision` |"), "{md}");
-    assert_eq!(md.matches("<details>").count(), 4, "{md}");
-    assert_eq!(md.matches("</details>").count(), 4, "{md}");
+    assert_eq!(md.matches("<details>").count(), 7, "{md}");
+    assert_eq!(md.matches("</details>").count(), 7, "{md}");
     assert!(md.contains("```diff\n"), "{md}");
     assert!(
         md.contains("<code>kueue.x-k8s.io/ClusterQueue</code>"),
@@ -372,7 +389,7 @@ fn exit_code_reports_changes_like_git() {
         "{human}"
     );
     assert!(
-        human.contains("4 objects changed across 2 clusters: 2 added, 2 modified"),
+        human.contains("7 objects changed across 2 clusters: 2 added, 5 modified"),
         "{human}"
     );
     assert!(human.contains("monthly cost estimate:"), "{human}");
@@ -407,13 +424,16 @@ fn filters_and_summary_mode() {
     let v = json_of(&o);
     assert_eq!(
         changes(&v),
-        BTreeSet::from([row(
-            "stg-use1",
-            "InferenceService",
-            "recsys",
-            "fraud-scorer",
-            "added"
-        )])
+        BTreeSet::from([
+            row(
+                "stg-use1",
+                "InferenceService",
+                "recsys",
+                "fraud-scorer",
+                "added"
+            ),
+            row("stg-use1", "ClusterQueue", "", "recsys", "modified"),
+        ])
     );
     // The cost follows the cluster filter: staging's pools did not change.
     assert_eq!(v["cost"]["delta_monthly"].as_f64(), Some(0.0));
@@ -426,6 +446,15 @@ fn filters_and_summary_mode() {
         changes(&v),
         BTreeSet::from([
             row("prod-usw2", "ClusterQueue", "", "vision", "modified"),
+            row("prod-usw2", "ClusterQueue", "", "recsys", "modified"),
+            row("stg-use1", "ClusterQueue", "", "recsys", "modified"),
+            row(
+                "prod-usw2",
+                "ClusterTrainingRuntime",
+                "",
+                "torch-l4",
+                "modified"
+            ),
             row(
                 "prod-usw2",
                 "ResourceQuota",
@@ -447,7 +476,7 @@ fn filters_and_summary_mode() {
             .all(|c| c["diff"].is_null())
     );
     assert_eq!(v["summary"]["added"], 2);
-    assert_eq!(v["summary"]["modified"], 2);
+    assert_eq!(v["summary"]["modified"], 5);
 
     let o = r.mlpc(&[
         "diff",

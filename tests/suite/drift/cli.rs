@@ -104,8 +104,9 @@ fn in_sync_platform_reports_every_object_in_sync_with_only_get_requests() {
 fn make_equivalent_changes(fleet: &Fleet) {
     let mut s = fleet.server(PROD).state();
     s.update("ResourceQuota", Some("recsys"), "recsys-quota", |o| {
-        o["spec"]["hard"]["requests.memory"] = json!("274877906944"); // 256Gi
-        o["spec"]["hard"]["limits.cpu"] = json!("64000m");
+        // 256Gi + 100 pods' Istio proxies (128Mi each) = 274944Mi.
+        o["spec"]["hard"]["requests.memory"] = json!("288299679744");
+        o["spec"]["hard"]["requests.cpu"] = json!("74000m");
         o["spec"]["hard"]["pods"] = json!("1e2");
     });
     s.update("LimitRange", Some("vision"), "vision-defaults", |o| {
@@ -209,7 +210,7 @@ fn reports_exactly_the_injected_differences() {
         quota["fields"],
         json!([
             {"path": "/spec/hard/pods", "desired": "100", "live": null},
-            {"path": "/spec/hard/requests.cpu", "desired": "64", "live": "96"},
+            {"path": "/spec/hard/requests.cpu", "desired": "74", "live": "96"},
         ])
     );
     let ranker = object(&report, PROD, "InferenceService", "recs-ranker");
@@ -264,7 +265,7 @@ fn human_and_markdown_reports_show_field_diffs() {
         "stg-use1 (context stg-use1-admin, http://127.0.0.1:",
         "drifted   ResourceQuota vision/vision-quota v1",
         "/spec/hard/requests.cpu",
-        "desired: \"64\"",
+        "desired: \"74\"",
         "live:    \"96\"",
         "missing   InferenceService nlp/support-llm serving.kserve.io/v1beta1",
         "drift: 2 cluster(s):",
@@ -284,7 +285,7 @@ fn human_and_markdown_reports_show_field_diffs() {
         "# Drift: acme-ml",
         "| Cluster | In sync | Drifted | Missing | Orphaned | Not checked |",
         "## stg-use1",
-        "| drifted | ResourceQuota vision/vision-quota (v1) | `/spec/hard/requests.cpu` | `\"64\"` | `\"96\"` |",
+        "| drifted | ResourceQuota vision/vision-quota (v1) | `/spec/hard/requests.cpu` | `\"74\"` | `\"96\"` |",
         "| missing | InferenceService nlp/support-llm (serving.kserve.io/v1beta1) | | | |",
     ] {
         assert!(md.stdout.contains(want), "{want:?} not in:\n{}", md.stdout);
