@@ -27,6 +27,18 @@
       `managedJobsNamespaceSelector` on the webhooks the chart gives it, and
       `failurePolicy: Ignore` on those it relaxes for frameworks not enabled.
 
+  sim.py manager-config CONFIG_YAML OVERRIDES_JSON
+      A controller manager's Configuration file from its module's config (Trainer's
+      manifests/base/manager, JobSet's config/components/manager), the second-level
+      keys OVERRIDES_JSON names ({"webhook": {"port": 9443}, ...}) set, the rest
+      kept: what running out of cluster needs (loopback ports, no leader election,
+      no in-cluster certificate management), nothing else.
+
+  sim.py url-webhooks KUSTOMIZED_JSON CA_FILE PORT NAME_PREFIX
+      The webhook configurations of a module's kustomized webhook config (objects
+      of other kinds dropped), each webhook pointed at 127.0.0.1:PORT with the
+      control plane's CA, named as its install names them (NAME_PREFIX + name).
+
 Stdlib only, like crd_sources.py: the compiled YAML is mlpc's canonical writer's,
 whose scalar annotation lines are read with regular expressions.
 """
@@ -268,15 +280,7 @@ def chart_webhook_rules(chart_dir):
 def webhooks(kustomized_json, ca_file, port, chart_dir, config_yaml):
     selector, frameworks = config_selector_and_frameworks(config_yaml)
     chart = chart_webhook_rules(chart_dir)
-    # kubectl prints one JSON document per object, one after the other.
-    text, docs, pos = read(kustomized_json), [], 0
-    dec = json.JSONDecoder()
-    while pos < len(text):
-        if text[pos].isspace():
-            pos += 1
-            continue
-        doc, pos = dec.raw_decode(text, pos)
-        docs.extend(doc.get("items", [doc]))
+    docs = json_documents(kustomized_json)
     ca = base64.b64encode(open(ca_file, "rb").read()).decode()
     items = []
     for o in docs:
@@ -299,6 +303,62 @@ def webhooks(kustomized_json, ca_file, port, chart_dir, config_yaml):
     json.dump({"apiVersion": "v1", "kind": "List", "items": items}, sys.stdout, indent=1, sort_keys=True)
 
 
+def yaml_scalar(v):
+    return json.dumps(v) if isinstance(v, str) else str(v).lower() if isinstance(v, bool) else str(v)
+
+
+def manager_config(config_yaml, overrides_json):
+    """CONFIG_YAML with the second-level keys of OVERRIDES_JSON set (a block or
+    key it lacks is added); comments and every other line kept."""
+    overrides = json.loads(overrides_json)
+    blocks = top_level_blocks(read(config_yaml))
+    for key, values in overrides.items():
+        block = next((b for b in blocks if b[0] == key), None)
+        if block is None:
+            block = [key, [f"{key}:"]]
+            blocks.append(block)
+        elif not re.match(rf"^{key}:\s*(#.*)?$", block[1][0]):
+            sys.exit(f"sim.py: {config_yaml}: {key} is not a mapping block")
+        for sub, v in values.items():
+            line = f"  {sub}: {yaml_scalar(v)}"
+            at = [i for i, l in enumerate(block[1]) if re.match(rf"^  {re.escape(sub)}:", l)]
+            if at:
+                block[1][at[0]] = line
+            else:
+                block[1].insert(1, line)
+    print("\n".join(line for _, lines in blocks for line in lines))
+
+
+def url_webhooks(kustomized_json, ca_file, port, prefix):
+    ca = base64.b64encode(open(ca_file, "rb").read()).decode()
+    items = []
+    for o in json_documents(kustomized_json):
+        if o["kind"] not in ("MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"):
+            continue
+        o["metadata"] = {"name": prefix + o["metadata"]["name"]}
+        for w in o["webhooks"]:
+            path = w["clientConfig"]["service"]["path"]
+            w["clientConfig"] = {"url": f"https://127.0.0.1:{port}{path}", "caBundle": ca}
+        items.append(o)
+    if not items:
+        sys.exit(f"sim.py: no webhook configuration in {kustomized_json}")
+    json.dump({"apiVersion": "v1", "kind": "List", "items": items}, sys.stdout, indent=1, sort_keys=True)
+
+
+def json_documents(path):
+    """The objects of kubectl's JSON output: one document per object, one after
+    the other (a List's items flattened)."""
+    text, docs, pos = read(path), [], 0
+    dec = json.JSONDecoder()
+    while pos < len(text):
+        if text[pos].isspace():
+            pos += 1
+            continue
+        doc, pos = dec.raw_decode(text, pos)
+        docs.extend(doc.get("items", [doc]))
+    return docs
+
+
 def main():
     cmd, *args = sys.argv[1:] or [""]
     if cmd == "nodes" and len(args) == 2:
@@ -307,6 +367,10 @@ def main():
         kueue_config(*args)
     elif cmd == "webhooks" and len(args) == 5:
         webhooks(*args)
+    elif cmd == "manager-config" and len(args) == 2:
+        manager_config(*args)
+    elif cmd == "url-webhooks" and len(args) == 4:
+        url_webhooks(*args)
     else:
         sys.exit(__doc__)
 
