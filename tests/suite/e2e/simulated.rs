@@ -14,6 +14,15 @@
 //! configuration: `manageJobsWithoutQueueName` on the team namespaces, and a
 //! `default` LocalQueue per team), so it runs only on the team's pools; and a
 //! Job outside the team namespaces is left alone.
+//!
+//! Then the way users train: TrainJobs (Kubeflow Trainer v2) on the compiled
+//! ClusterTrainingRuntimes, with the Trainer and JobSet controller managers at
+//! the versions mlpc pins running (their webhooks registered). Per team, one per
+//! runtime on a pool of the team with its queue label and one without: each
+//! queued to the team's LocalQueue (the `default` one without a label), admitted
+//! by Kueue's TrainJob integration to the runtime pool's flavor, turned into a
+//! JobSet and Jobs whose pods the ResourceQuota counts and the scheduler binds
+//! to that pool.
 
 use super::*;
 use std::time::{Duration, Instant};
@@ -50,6 +59,11 @@ fn wait_for<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<T>) 
 
 /// The Kueue Workload of Job `name` in `ns` (its owner), if created yet.
 fn workload(cp: &ControlPlane, ns: &str, name: &str) -> Option<Value> {
+    workload_of(cp, ns, "Job", name)
+}
+
+/// The Kueue Workload owned by the `kind` object `name` in `ns`, if created yet.
+fn workload_of(cp: &ControlPlane, ns: &str, kind: &str, name: &str) -> Option<Value> {
     let list = get_json(cp, &["workloads.kueue.x-k8s.io", "-n", ns]);
     list["items"]
         .as_array()
@@ -58,7 +72,7 @@ fn workload(cp: &ControlPlane, ns: &str, name: &str) -> Option<Value> {
         .find(|w| {
             w["metadata"]["ownerReferences"]
                 .as_array()
-                .is_some_and(|o| o.iter().any(|r| r["kind"] == "Job" && r["name"] == name))
+                .is_some_and(|o| o.iter().any(|r| r["kind"] == kind && r["name"] == name))
         })
         .cloned()
 }
@@ -115,6 +129,35 @@ fn create(cp: &ControlPlane, dir: &Path, o: &Value) -> Result<(), String> {
     }
 }
 
+/// A TrainJob as a team member writes it (Trainer v2): a ClusterTrainingRuntime
+/// by name, the LocalQueue label when `queue` is given, nothing else.
+fn train_job(ns: &str, name: &str, queue: Option<&str>, runtime: &str) -> Value {
+    let mut labels = serde_json::Map::new();
+    if let Some(q) = queue {
+        labels.insert("kueue.x-k8s.io/queue-name".into(), json!(q));
+    }
+    json!({
+        "apiVersion": "trainer.kubeflow.org/v1alpha1", "kind": "TrainJob",
+        "metadata": {"name": name, "namespace": ns, "labels": labels},
+        "spec": {"runtimeRef": {"name": runtime}},
+    })
+}
+
+/// The objects of `kind` labelled as JobSet `jobset`'s (its Jobs, their pods).
+fn of_jobset(cp: &ControlPlane, ns: &str, kind: &str, jobset: &str) -> Vec<Value> {
+    let list = get_json(
+        cp,
+        &[
+            kind,
+            "-n",
+            ns,
+            "-l",
+            &format!("jobset.sigs.k8s.io/jobset-name={jobset}"),
+        ],
+    );
+    list["items"].as_array().unwrap().clone()
+}
+
 /// A pod of one GPU that only tolerates the GPU taint (the platform policy's
 /// requirement), with limits equal to requests (the required-limits policy).
 fn minimal_gpu_pod(tolerations: &Value, image: &str) -> Value {
@@ -126,6 +169,23 @@ fn minimal_gpu_pod(tolerations: &Value, image: &str) -> Value {
             "resources": {"requests": res, "limits": res},
         }],
     })
+}
+
+/// The GPU flavors of a ClusterQueue, in its order.
+fn gpu_flavors_of(cq: &Value) -> Vec<String> {
+    cq["spec"]["resourceGroups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| {
+            g["coveredResources"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("nvidia.com/gpu"))
+        })
+        .flat_map(|g| g["flavors"].as_array().unwrap().clone())
+        .map(|f| f["name"].as_str().unwrap().to_string())
+        .collect()
 }
 
 fn gpus(pod: &Value) -> u64 {
@@ -235,23 +295,11 @@ fn example_gpu_jobs_of_every_team_are_admitted_and_bound_to_their_pool() {
         (3, 3),
         "a named and a default LocalQueue per team"
     );
-    for lq in named {
+    for lq in &named {
         let ns = lq["metadata"]["namespace"].as_str().unwrap();
         let queue = lq["metadata"]["name"].as_str().unwrap();
         let cq = &cluster_queues[lq["spec"]["clusterQueue"].as_str().unwrap()];
-        let gpu_flavors: Vec<String> = cq["spec"]["resourceGroups"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|g| {
-                g["coveredResources"]
-                    .as_array()
-                    .unwrap()
-                    .contains(&json!("nvidia.com/gpu"))
-            })
-            .flat_map(|g| g["flavors"].as_array().unwrap().clone())
-            .map(|f| f["name"].as_str().unwrap().to_string())
-            .collect();
+        let gpu_flavors = gpu_flavors_of(cq);
         assert!(!gpu_flavors.is_empty(), "{ns}: no GPU flavor");
         // Per pool, the platform's pod shape for it; then one that leaves the
         // pool to Kueue (its first flavor with room: the first listed).
@@ -336,6 +384,145 @@ fn example_gpu_jobs_of_every_team_are_admitted_and_bound_to_their_pool() {
         }
     }
     assert_eq!(admitted.len(), 9, "{admitted:#?}");
+
+    // TrainJobs (Trainer v2), the way users train on the platform: per team, one
+    // per ClusterTrainingRuntime on a pool of the team, with the team's queue,
+    // and one without a queue label, which Kueue gives the team's `default`
+    // LocalQueue. Kueue's TrainJob integration admits its Workload to the
+    // runtime pool's flavor; Trainer turns it into a JobSet, JobSet into Jobs,
+    // whose pods the ResourceQuota accepts and the scheduler binds to that pool.
+    let runtimes: Vec<(String, String, Value)> = compiled(&out, "ClusterTrainingRuntime")
+        .iter()
+        .map(|r| {
+            let pod =
+                &r["spec"]["template"]["spec"]["replicatedJobs"][0]["template"]["spec"]["template"]
+                    ["spec"];
+            (
+                r["metadata"]["name"].as_str().unwrap().to_string(),
+                pod["nodeSelector"]["mlpc.io/pool"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+                pod.clone(),
+            )
+        })
+        .collect();
+    let mut trained = Vec::new();
+    for lq in &named {
+        let ns = lq["metadata"]["namespace"].as_str().unwrap();
+        let queue = lq["metadata"]["name"].as_str().unwrap();
+        let cq = &cluster_queues[lq["spec"]["clusterQueue"].as_str().unwrap()];
+        let flavors = gpu_flavors_of(cq);
+        let mut cases: Vec<(String, Option<&str>, &str, String)> = runtimes
+            .iter()
+            .filter_map(|(rt, pool, _)| {
+                let flavor = flavors.iter().find(|f| &flavor_pool[*f] == pool)?;
+                Some((
+                    format!("{ns}-train-{rt}"),
+                    Some(queue),
+                    rt.as_str(),
+                    flavor.clone(),
+                ))
+            })
+            .collect();
+        let Some(first) = cases.first().cloned() else {
+            println!("{ns}: no ClusterTrainingRuntime on a pool of the team, no TrainJob");
+            continue;
+        };
+        cases.push((format!("{ns}-train-no-queue"), None, first.2, first.3));
+        for (name, label, rt, flavor) in cases {
+            let pod = &runtimes.iter().find(|r| r.0 == rt).unwrap().2;
+            let want_gpus = gpus(pod);
+            create(&cp, &jobs_dir, &train_job(ns, &name, label, rt))
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            let w = wait_for(
+                &format!("{name} admitted"),
+                Duration::from_secs(120),
+                || {
+                    let w = workload_of(&cp, ns, "TrainJob", &name)?;
+                    (condition(&w, "Admitted")?.0 == "True").then_some(w)
+                },
+            );
+            let want_queue = label.unwrap_or("default");
+            assert_eq!(w["spec"]["queueName"], want_queue, "{name}: {w:#}");
+            assert_eq!(
+                w["status"]["admission"]["clusterQueue"], cq["metadata"]["name"],
+                "{name}: {w:#}"
+            );
+            let assignments = w["status"]["admission"]["podSetAssignments"]
+                .as_array()
+                .unwrap();
+            assert!(
+                assignments
+                    .iter()
+                    .any(|a| a["flavors"]["nvidia.com/gpu"].as_str() == Some(flavor.as_str())),
+                "{name}: not admitted to {flavor}: {w:#}"
+            );
+            let tj = get_json(&cp, &["trainjob", &name, "-n", ns]);
+            assert_eq!(
+                tj["metadata"]["labels"]["kueue.x-k8s.io/queue-name"], want_queue,
+                "{tj:#}"
+            );
+            // Trainer's JobSet (named as the TrainJob), JobSet's Jobs, their pods.
+            wait_for(&format!("{name}: JobSet"), Duration::from_secs(120), || {
+                let r = cp.kubectl(&["get", "jobset", &name, "-n", ns, "-o", "json"]);
+                r.status.success().then_some(())
+            });
+            let jobs = wait_for(&format!("{name}: Jobs"), Duration::from_secs(120), || {
+                let jobs = of_jobset(&cp, ns, "jobs", &name);
+                (!jobs.is_empty()).then_some(jobs)
+            });
+            let pods = wait_for(
+                &format!("{name}: pods running"),
+                Duration::from_secs(120),
+                || {
+                    let pods = of_jobset(&cp, ns, "pods", &name);
+                    (!pods.is_empty() && pods.iter().all(|p| p["status"]["phase"] == "Running"))
+                        .then_some(pods)
+                },
+            );
+            let nodes: Vec<&str> = pods
+                .iter()
+                .map(|p| p["spec"]["nodeName"].as_str().unwrap())
+                .collect();
+            for n in &nodes {
+                assert_eq!(node_pool[*n], flavor_pool[&flavor], "{name}: bound to {n}");
+            }
+            let want_used = want_gpus * pods.len() as u64;
+            wait_for(
+                &format!("{name} counted by the ResourceQuota"),
+                Duration::from_secs(120),
+                || {
+                    let quota = get_json(&cp, &["resourcequota", "-n", ns]);
+                    let used = &quota["items"][0]["status"]["used"]["requests.nvidia.com/gpu"];
+                    (*used == json!(want_used.to_string())).then_some(())
+                },
+            );
+            println!(
+                "{name}: TrainJob on {rt} queued to {ns}/{want_queue}, admitted to {flavor}; JobSet, {} Job(s), pods on {nodes:?}, quota used {want_used} GPUs",
+                jobs.len()
+            );
+            trained.push(name.clone());
+            cp.kubectl_ok(&[
+                "delete",
+                "trainjob",
+                &name,
+                "-n",
+                ns,
+                "--cascade=foreground",
+                "--wait=true",
+            ]);
+            wait_for(&format!("{name} gone"), Duration::from_secs(120), || {
+                (workload_of(&cp, ns, "TrainJob", &name).is_none()
+                    && of_jobset(&cp, ns, "pods", &name).is_empty())
+                .then_some(())
+            });
+        }
+    }
+    assert!(
+        trained.len() >= 2 * named.len(),
+        "a queued and an unlabelled TrainJob per team: {trained:#?}"
+    );
 
     // Above the team's quota: three whole A100 nodes for vision (24 GPUs; its
     // nominal quota plus borrowing limit on that flavor is less). It stays
