@@ -110,8 +110,11 @@ pub fn plan(s: &Spec, pools: &[PoolCtx], teams: &[TeamCtx]) -> TrainingCtx {
                 .unwrap_or(0);
             // The teams that may run on the runtime's pool share it; each pod sits
             // next to the Istio sidecar its namespace injects, inside the quota.
+            // Kueue admits a TrainJob's `num_nodes` pods at once: together they
+            // (and their sidecars) must fit, so each gets 1/num_nodes of it.
             let (proxy_cpu, proxy_gib) = catalog::ISTIO_PROXY_LIMITS;
             let gib = 1024f64.powi(3);
+            let n = f64::from(r.num_nodes.max(1));
             let users: Vec<(Option<f64>, Option<f64>)> = teams
                 .iter()
                 .filter(|t| p.gpu.is_none() || t.gpu_flavors.iter().any(|f| f.flavor == p.flavor))
@@ -121,13 +124,13 @@ pub fn plan(s: &Spec, pools: &[PoolCtx], teams: &[TeamCtx]) -> TrainingCtx {
                         .has_cpu
                         .then(|| parse_quantity(&t.quota.kueue_cpu))
                         .flatten()
-                        .map(|q| (q - proxy_cpu).max(1.0));
+                        .map(|q| (q / n - proxy_cpu).max(1.0));
                     let memory = t
                         .quota
                         .has_memory
                         .then(|| parse_quantity(&t.quota.kueue_memory))
                         .flatten()
-                        .map(|q| (q - proxy_gib * gib).max(gib));
+                        .map(|q| (q / n - proxy_gib * gib).max(gib));
                     (cpu, memory)
                 })
                 .collect();
@@ -156,8 +159,9 @@ pub fn plan(s: &Spec, pools: &[PoolCtx], teams: &[TeamCtx]) -> TrainingCtx {
 
 /// CPU cores and memory (GiB) one pod of a training runtime requests: 90% of a
 /// node of its pool (headroom for the kubelet and daemons), but no more than the
-/// smallest CPU and memory quota (`users`: cores, bytes; `None` when unset) of the
-/// teams that may use the pool. Kueue does not lend CPU or memory past a team's
+/// smallest CPU and memory quota share (`users`: cores, bytes per pod, the quota
+/// over the runtime's `num_nodes`; `None` when unset) of the teams that may use
+/// the pool. Kueue does not lend CPU or memory past a team's
 /// quota, so a larger pod would never be admitted for that team.
 fn runtime_pod_size(
     node_cpu: u32,
@@ -212,6 +216,32 @@ num_nodes = 3
         // l4 does not exist on c2.
         let names: Vec<String> = on("c2").runtimes.into_iter().map(|r| r.name).collect();
         assert_eq!(names, ["torch-a100"]);
+    }
+
+    #[test]
+    fn a_multi_node_runtime_fits_its_pods_together_in_the_quota() {
+        // l4 nodes: 48 CPU, 192 GiB. A team with 64 CPU and 256 GiB may use the
+        // pool: one pod per job would get 43 CPU and 172 GiB, but three pods of
+        // that size (129 CPU) would never be admitted (Kueue does not lend CPU
+        // or memory past the quota).
+        let s = spec(&format!(
+            "{POOLS}{RUNTIMES}\n[[teams]]\nname = \"t\"\ngpu_pools = [\"l4\"]\nquota = {{ gpu = 12, cpu = \"64\", memory = \"256Gi\" }}\n"
+        ));
+        let c = cluster(&s, "c1");
+        let pools = pools::plan(&s, c);
+        let teams = crate::plan::teams::plan(&s, c, &pools);
+        let l4 = plan(&s, &pools, &teams)
+            .runtimes
+            .into_iter()
+            .find(|r| r.name == "torch-l4")
+            .unwrap();
+        assert_eq!(l4.num_nodes, 3);
+        let (proxy_cpu, proxy_gib) = catalog::ISTIO_PROXY_LIMITS;
+        let cpu: f64 = l4.cpu.parse().unwrap();
+        let gib: f64 = l4.memory.trim_end_matches("Gi").parse().unwrap();
+        assert!(3.0 * (cpu + proxy_cpu) <= 64.0, "{l4:?}");
+        assert!(3.0 * (gib + proxy_gib) <= 256.0, "{l4:?}");
+        assert_eq!((l4.cpu.as_str(), l4.memory.as_str()), ("19", "84Gi"));
     }
 
     #[test]
