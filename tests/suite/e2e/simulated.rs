@@ -22,7 +22,7 @@
 //! queued to the team's LocalQueue (the `default` one without a label), admitted
 //! by Kueue's TrainJob integration to the runtime pool's flavor, turned into a
 //! JobSet and Jobs whose pods the ResourceQuota counts and the scheduler binds
-//! to that pool.
+//! to that pool (two pods on two nodes for a TrainJob asking two nodes).
 
 use super::*;
 use std::time::{Duration, Instant};
@@ -130,18 +130,33 @@ fn create(cp: &ControlPlane, dir: &Path, o: &Value) -> Result<(), String> {
 }
 
 /// A TrainJob as a team member writes it (Trainer v2): a ClusterTrainingRuntime
-/// by name, the LocalQueue label when `queue` is given, nothing else.
-fn train_job(ns: &str, name: &str, queue: Option<&str>, runtime: &str) -> Value {
+/// by name, the LocalQueue label when `queue` is given, the runtime's number of
+/// nodes unless `nodes` overrides it, nothing else.
+fn train_job(
+    ns: &str,
+    name: &str,
+    queue: Option<&str>,
+    runtime: &str,
+    nodes: Option<u32>,
+) -> Value {
     let mut labels = serde_json::Map::new();
     if let Some(q) = queue {
         labels.insert("kueue.x-k8s.io/queue-name".into(), json!(q));
     }
-    json!({
+    let mut tj = json!({
         "apiVersion": "trainer.kubeflow.org/v1alpha1", "kind": "TrainJob",
         "metadata": {"name": name, "namespace": ns, "labels": labels},
         "spec": {"runtimeRef": {"name": runtime}},
-    })
+    });
+    if let Some(n) = nodes {
+        tj["spec"]["trainer"] = json!({"numNodes": n});
+    }
+    tj
 }
+
+/// A TrainJob to submit: its name, queue label, ClusterTrainingRuntime, the
+/// flavor Kueue must admit it to, and its number of nodes if not the runtime's.
+type TrainCase<'a> = (String, Option<&'a str>, &'a str, String, Option<u32>);
 
 /// The objects of `kind` labelled as JobSet `jobset`'s (its Jobs, their pods).
 fn of_jobset(cp: &ControlPlane, ns: &str, kind: &str, jobset: &str) -> Vec<Value> {
@@ -391,7 +406,7 @@ fn example_gpu_jobs_of_every_team_are_admitted_and_bound_to_their_pool() {
     // LocalQueue. Kueue's TrainJob integration admits its Workload to the
     // runtime pool's flavor; Trainer turns it into a JobSet, JobSet into Jobs,
     // whose pods the ResourceQuota accepts and the scheduler binds to that pool.
-    let runtimes: Vec<(String, String, Value)> = compiled(&out, "ClusterTrainingRuntime")
+    let runtimes: Vec<(String, String, Value, u64)> = compiled(&out, "ClusterTrainingRuntime")
         .iter()
         .map(|r| {
             let pod =
@@ -404,6 +419,7 @@ fn example_gpu_jobs_of_every_team_are_admitted_and_bound_to_their_pool() {
                     .unwrap()
                     .to_string(),
                 pod.clone(),
+                r["spec"]["mlPolicy"]["numNodes"].as_u64().unwrap_or(1),
             )
         })
         .collect();
@@ -413,15 +429,16 @@ fn example_gpu_jobs_of_every_team_are_admitted_and_bound_to_their_pool() {
         let queue = lq["metadata"]["name"].as_str().unwrap();
         let cq = &cluster_queues[lq["spec"]["clusterQueue"].as_str().unwrap()];
         let flavors = gpu_flavors_of(cq);
-        let mut cases: Vec<(String, Option<&str>, &str, String)> = runtimes
+        let mut cases: Vec<TrainCase> = runtimes
             .iter()
-            .filter_map(|(rt, pool, _)| {
+            .filter_map(|(rt, pool, _, _)| {
                 let flavor = flavors.iter().find(|f| &flavor_pool[*f] == pool)?;
                 Some((
                     format!("{ns}-train-{rt}"),
                     Some(queue),
                     rt.as_str(),
                     flavor.clone(),
+                    None,
                 ))
             })
             .collect();
@@ -429,11 +446,25 @@ fn example_gpu_jobs_of_every_team_are_admitted_and_bound_to_their_pool() {
             println!("{ns}: no ClusterTrainingRuntime on a pool of the team, no TrainJob");
             continue;
         };
-        cases.push((format!("{ns}-train-no-queue"), None, first.2, first.3));
-        for (name, label, rt, flavor) in cases {
-            let pod = &runtimes.iter().find(|r| r.0 == rt).unwrap().2;
-            let want_gpus = gpus(pod);
-            create(&cp, &jobs_dir, &train_job(ns, &name, label, rt))
+        cases.push((format!("{ns}-train-no-queue"), None, first.2, first.3, None));
+        // Multi-node: two L4 nodes for nlp (8 GPUs, 86 CPU, 344 GiB: within its
+        // quota, where two A100 pods' 2046 GiB are not).
+        if ns == "nlp"
+            && let Some(l4) = cases.iter().find(|c| c.2 == "torch-l4").cloned()
+        {
+            cases.push((
+                format!("{ns}-train-2-nodes"),
+                Some(queue),
+                l4.2,
+                l4.3,
+                Some(2),
+            ));
+        }
+        for (name, label, rt, flavor, num_nodes) in cases {
+            let runtime = runtimes.iter().find(|r| r.0 == rt).unwrap();
+            let want_gpus = gpus(&runtime.2);
+            let want_pods = num_nodes.map_or(runtime.3, u64::from);
+            create(&cp, &jobs_dir, &train_job(ns, &name, label, rt, num_nodes))
                 .unwrap_or_else(|e| panic!("{name}: {e}"));
             let w = wait_for(
                 &format!("{name} admitted"),
@@ -477,8 +508,9 @@ fn example_gpu_jobs_of_every_team_are_admitted_and_bound_to_their_pool() {
                 Duration::from_secs(120),
                 || {
                     let pods = of_jobset(&cp, ns, "pods", &name);
-                    (!pods.is_empty() && pods.iter().all(|p| p["status"]["phase"] == "Running"))
-                        .then_some(pods)
+                    (pods.len() as u64 == want_pods
+                        && pods.iter().all(|p| p["status"]["phase"] == "Running"))
+                    .then_some(pods)
                 },
             );
             let nodes: Vec<&str> = pods
@@ -488,6 +520,12 @@ fn example_gpu_jobs_of_every_team_are_admitted_and_bound_to_their_pool() {
             for n in &nodes {
                 assert_eq!(node_pool[*n], flavor_pool[&flavor], "{name}: bound to {n}");
             }
+            // One node each (a pod asks for all of a node's GPUs).
+            assert_eq!(
+                nodes.iter().collect::<BTreeSet<_>>().len(),
+                nodes.len(),
+                "{name}: {nodes:?}"
+            );
             let want_used = want_gpus * pods.len() as u64;
             wait_for(
                 &format!("{name} counted by the ResourceQuota"),
