@@ -400,6 +400,13 @@ fn render_cluster(
         place(dir, "gitops", r);
     }
     label_stages(c, &mut out)?;
+    let management = layout::management_dir(name);
+    let mut objects: Vec<&mut serde_json::Value> = out
+        .iter_mut()
+        .filter(|(d, _)| *d == management)
+        .map(|(_, p)| &mut p.object)
+        .collect();
+    emit::templates::name_by_content(&mut objects);
     Ok(out)
 }
 

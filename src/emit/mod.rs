@@ -4,6 +4,7 @@
 
 pub mod layout;
 pub mod lock;
+pub mod templates;
 pub mod write;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -105,6 +105,16 @@ def norm_taints(ts):
     return sorted((t["key"], t.get("value", ""), t["effect"]) for t in ts)
 
 
+def ref(text, field):
+    """The `name` of the `field:` reference block (apiGroup, kind, name) in a
+    compiled object."""
+    m = re.search(rf"^(\s*){field}:\n((?:\1\s+\S.*\n)+)", text, re.M)
+    name = m and re.search(r"^\s*name: (\S+)$", m.group(2), re.M)
+    if not name:
+        sys.exit(f"sim.py: no {field} name in:\n{text}")
+    return name.group(1).strip('"')
+
+
 def nodes(out_dir, cluster):
     mgmt = os.path.join(out_dir, "management", cluster)
     mds = sorted(glob.glob(os.path.join(mgmt, "machinedeployment-*.yaml")))
@@ -115,9 +125,10 @@ def nodes(out_dir, cluster):
         md = read(md_path)
         name = scalar(md, "name")
         pool = scalar(md, "mlpc.io/pool")
-        # The bootstrap and infrastructure templates the MachineDeployment names.
-        kct = read(os.path.join(mgmt, f"kubeadmconfigtemplate-{cluster}-{name}.yaml"))
-        infra = glob.glob(os.path.join(mgmt, f"*machinetemplate-{cluster}-{name}.yaml"))
+        # The bootstrap and infrastructure templates the MachineDeployment names
+        # (by content: `<pool>-<hash>`, see mlpc's emit/templates.rs).
+        kct = read(os.path.join(mgmt, f"kubeadmconfigtemplate-{cluster}-{ref(md, 'configRef')}.yaml"))
+        infra = glob.glob(os.path.join(mgmt, f"*machinetemplate-{cluster}-{ref(md, 'infrastructureRef')}.yaml"))
         instance_type = scalar(read(infra[0]), "instanceType") if infra else None
         m = re.search(r"- name: node-labels\n\s*value: (.*)$", kct, re.M)
         labels = parse_labels(m.group(1).strip().strip('"') if m else "")

@@ -38,8 +38,14 @@ fn objects(dir: &Path) -> Vec<Value> {
 }
 
 fn find<'a>(objs: &'a [Value], kind: &str, name: &str) -> &'a Value {
+    // Machine templates are named by content: match the name before the hash.
     objs.iter()
-        .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
+        .find(|o| {
+            o["kind"] == kind
+                && o["metadata"]["name"].as_str().is_some_and(|n| {
+                    n == name || (kind.ends_with("Template") && template_base(n) == name)
+                })
+        })
         .unwrap_or_else(|| panic!("no {kind} {name}"))
 }
 
@@ -529,4 +535,85 @@ fn the_catalog_lists_add_ons_and_version_keyed_flags() {
     assert!(flags.iter().any(|f| f["component"] == "api-server"
         && f["name"] == "cloud-provider"
         && f["removed_in"] == serde_json::json!([1, 33])));
+}
+
+/// Machine templates are immutable in every Cluster API provider: a pool
+/// change must be a new template that the MachineDeployment points at (a
+/// rollout), never an edit the provider's webhook refuses at sync.
+#[test]
+fn a_pool_change_is_a_new_template_and_a_rollout() {
+    let dir = example_copy();
+    let names = |dir: &std::path::Path| -> Vec<(String, String, String)> {
+        let objs = crate::support::compile_objects(dir);
+        let mut out: Vec<(String, String, String)> = objs
+            .iter()
+            .filter(|o| {
+                o["kind"] == "MachineDeployment" && o["metadata"]["namespace"] == "prod-usw2"
+            })
+            .map(|md| {
+                let spec = &md["spec"]["template"]["spec"];
+                let infra = spec["infrastructureRef"]["name"]
+                    .as_str()
+                    .unwrap()
+                    .to_string();
+                let boot = spec["bootstrap"]["configRef"]["name"]
+                    .as_str()
+                    .unwrap()
+                    .to_string();
+                // Both references name a template of the tree.
+                for (kind, name) in [
+                    ("AWSMachineTemplate", &infra),
+                    ("KubeadmConfigTemplate", &boot),
+                ] {
+                    let t = find(&objs, kind, name);
+                    assert_eq!(
+                        t["metadata"]["annotations"]["argocd.argoproj.io/sync-options"],
+                        "PruneLast=true"
+                    );
+                }
+                (
+                    md["metadata"]["name"].as_str().unwrap().to_string(),
+                    infra,
+                    boot,
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    };
+    let before = names(dir.path());
+    assert_eq!(before.len(), 4, "{before:?}");
+    let spec = dir.path().join("ml-platform.toml");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    std::fs::write(
+        &spec,
+        text.replacen(
+            "instance_type = \"p4d.24xlarge\"",
+            "instance_type = \"p4de.24xlarge\"",
+            1,
+        ),
+    )
+    .unwrap();
+    let after = names(dir.path());
+    for (b, a) in before.iter().zip(&after) {
+        assert_eq!(b.0, a.0);
+        if b.0.ends_with("gpu-a100") {
+            assert_ne!(
+                b.1, a.1,
+                "the A100 pool's new machine template has a new name"
+            );
+            assert_eq!(template_base(&a.1), template_base(&b.1));
+        } else {
+            assert_eq!(b, a, "other pools keep their templates (no rollout)");
+        }
+        // The bootstrap template did not change.
+        assert_eq!(b.2, a.2);
+    }
+    // The old template is no longer in the tree (Argo CD prunes it last).
+    let old = &before.iter().find(|b| b.0.ends_with("gpu-a100")).unwrap().1;
+    let tree = read_tree(&dir.path().join("out"));
+    assert!(
+        !tree.keys().any(|f| f.contains(old.as_str())),
+        "{old} still written"
+    );
 }

@@ -260,8 +260,9 @@ fn aws_pools_answer_the_metadata_token_to_pods() {
         .filter(|o| {
             o["kind"] == "AWSMachineTemplate"
                 && o["_path"].as_str().unwrap().starts_with("management/")
-                && o["metadata"]["name"] != "prod-usw2-control-plane"
-                && o["metadata"]["name"] != "stg-use1-control-plane"
+                && !o["metadata"]["name"]
+                    .as_str()
+                    .is_some_and(|n| template_base(n).ends_with("-control-plane"))
         })
         .collect();
     // Four pools on prod, three on staging.

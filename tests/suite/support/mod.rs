@@ -155,3 +155,12 @@ pub fn find_object<'a>(
         })
         .unwrap_or_else(|| panic!("no {kind} {name} under {path_part}"))
 }
+
+/// A Cluster API template's name without the content hash mlpc appends
+/// (`<cluster>-<pool>-<8 hex>`, see `emit/templates.rs`).
+pub fn template_base(name: &str) -> &str {
+    match name.rsplit_once('-') {
+        Some((base, h)) if h.len() == 8 && h.chars().all(|c| c.is_ascii_hexdigit()) => base,
+        _ => name,
+    }
+}
