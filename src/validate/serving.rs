@@ -13,13 +13,22 @@ use std::collections::BTreeMap;
 
 use crate::diag::Diagnostic;
 use crate::plan::storage::{Store, identity_annotation, node_identity_works};
-use crate::spec::model::{Cluster, Provider, Spec, on_cluster};
+use crate::spec::model::{Cluster, Model, Provider, Spec, on_cluster};
 use crate::spec::tree::Seg;
 
 use super::rules::Finding;
 
 macro_rules! path {
     ($($seg:expr),* $(,)?) => { vec![$(Seg::from($seg)),*] };
+}
+
+/// Whether model `m` is served on cluster `c`: listed there, and its team too.
+fn lands(spec: &Spec, m: &Model, c: &Cluster) -> bool {
+    on_cluster(&m.clusters, &c.name)
+        && spec
+            .teams
+            .iter()
+            .any(|t| t.name == m.team && on_cluster(&t.clusters, &c.name))
 }
 
 pub fn check_where(spec: &Spec, in_view: &dyn Fn(&Cluster) -> bool) -> Vec<Finding> {
@@ -176,12 +185,7 @@ pub fn check_where(spec: &Spec, in_view: &dyn Fn(&Cluster) -> bool) -> Vec<Findi
         // (one finding per URI and provider, naming the clusters).
         let mut missing: BTreeMap<(usize, &str), Vec<&str>> = BTreeMap::new();
         for c in spec.clusters.iter().filter(|c| in_view(c)) {
-            let lands = on_cluster(&m.clusters, &c.name)
-                && spec
-                    .teams
-                    .iter()
-                    .any(|t| t.name == m.team && on_cluster(&t.clusters, &c.name));
-            if !lands {
+            if !lands(spec, m, c) {
                 continue;
             }
             for (u, uri) in uris.iter().enumerate() {
@@ -231,12 +235,7 @@ pub fn check_where(spec: &Spec, in_view: &dyn Fn(&Cluster) -> bool) -> Vec<Findi
         if only_node {
             let mut blocked: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
             for c in spec.clusters.iter().filter(|c| in_view(c)) {
-                let lands = on_cluster(&m.clusters, &c.name)
-                    && spec
-                        .teams
-                        .iter()
-                        .any(|t| t.name == m.team && on_cluster(&t.clusters, &c.name));
-                if !lands {
+                if !lands(spec, m, c) {
                     continue;
                 }
                 if let Some(code) = node_identity_blocked(spec, c, m.node_pool.as_deref()) {

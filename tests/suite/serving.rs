@@ -3,49 +3,12 @@
 //! modes, storage identities per provider with no wider egress than they need,
 //! gated Hugging Face models and model server settings.
 
-use std::path::Path;
-
 use crate::support::*;
-use crate::support::{compile_objects as compile, find_object as find};
+use crate::support::{
+    append_spec as append, compile_objects as compile, edit_spec as edit, find_object as find,
+    objects_of as all, validate_findings as findings,
+};
 use serde_json::Value;
-
-fn all<'a>(objs: &'a [Value], path_part: &str, kind: &str) -> Vec<&'a Value> {
-    objs.iter()
-        .filter(|o| {
-            o["kind"] == kind && o["_path"].as_str().unwrap_or_default().contains(path_part)
-        })
-        .collect()
-}
-
-/// `validate --format json` as `CODE message` lines.
-fn findings(dir: &Path) -> Vec<(String, String)> {
-    let o = mlpc(dir, &["validate", "--format", "json"]);
-    let v: Value = serde_json::from_slice(&o.stdout).expect("json output");
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            (
-                d["code"].as_str().unwrap().to_string(),
-                d["message"].as_str().unwrap_or_default().to_string(),
-            )
-        })
-        .collect()
-}
-
-fn edit(dir: &Path, from: &str, to: &str) {
-    let spec = dir.join("ml-platform.toml");
-    let text = std::fs::read_to_string(&spec).unwrap();
-    assert!(text.contains(from), "{from}");
-    std::fs::write(&spec, text.replacen(from, to, 1)).unwrap();
-}
-
-fn append(dir: &Path, more: &str) {
-    let spec = dir.join("ml-platform.toml");
-    let mut text = std::fs::read_to_string(&spec).unwrap();
-    text.push_str(more);
-    std::fs::write(&spec, text).unwrap();
-}
 
 /// The example's canary (Knative mode): both versions are in Git, and the
 /// split is an InferenceGraph's, not `canaryTrafficPercent`, which a fresh

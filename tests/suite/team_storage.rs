@@ -7,45 +7,11 @@
 use std::path::Path;
 
 use crate::support::*;
-use crate::support::{compile_objects as compile, find_object as find};
+use crate::support::{
+    append_spec as append, compile_objects as compile, edit_spec as edit, find_object as find,
+    objects_of as all, validate_findings as codes,
+};
 use serde_json::{Value, json};
-
-fn all<'a>(objs: &'a [Value], path_part: &str, kind: &str) -> Vec<&'a Value> {
-    objs.iter()
-        .filter(|o| {
-            o["kind"] == kind && o["_path"].as_str().unwrap_or_default().contains(path_part)
-        })
-        .collect()
-}
-
-fn codes(dir: &Path) -> Vec<(String, String)> {
-    let o = mlpc(dir, &["validate", "--format", "json"]);
-    let v: Value = serde_json::from_slice(&o.stdout).expect("json output");
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            (
-                d["code"].as_str().unwrap().to_string(),
-                d["message"].as_str().unwrap_or_default().to_string(),
-            )
-        })
-        .collect()
-}
-
-fn edit(dir: &Path, from: &str, to: &str) {
-    let spec = dir.join("ml-platform.toml");
-    let text = std::fs::read_to_string(&spec).unwrap();
-    assert!(text.contains(from), "{from}");
-    std::fs::write(&spec, text.replacen(from, to, 1)).unwrap();
-}
-
-fn append(dir: &Path, more: &str) {
-    let spec = dir.join("ml-platform.toml");
-    let mut text = std::fs::read_to_string(&spec).unwrap();
-    text.push_str(more);
-    std::fs::write(&spec, text).unwrap();
-}
 
 /// The pod templates of a ClusterTrainingRuntime.
 fn runtime_pods(rt: &Value) -> Vec<&Value> {

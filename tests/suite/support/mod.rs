@@ -164,3 +164,48 @@ pub fn template_base(name: &str) -> &str {
         _ => name,
     }
 }
+
+/// The compiled objects of `kind` whose output path contains `path_part`.
+pub fn objects_of<'a>(
+    objs: &'a [serde_json::Value],
+    path_part: &str,
+    kind: &str,
+) -> Vec<&'a serde_json::Value> {
+    objs.iter()
+        .filter(|o| {
+            o["kind"] == kind && o["_path"].as_str().unwrap_or_default().contains(path_part)
+        })
+        .collect()
+}
+
+/// `validate --format json` as (code, message) pairs.
+pub fn validate_findings(dir: &Path) -> Vec<(String, String)> {
+    let o = mlpc(dir, &["validate", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json output");
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["message"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Replace the first `from` (which must be there) of `dir`'s ml-platform.toml.
+pub fn edit_spec(dir: &Path, from: &str, to: &str) {
+    let spec = dir.join("ml-platform.toml");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    assert!(text.contains(from), "{from}");
+    std::fs::write(&spec, text.replacen(from, to, 1)).unwrap();
+}
+
+/// Append to `dir`'s ml-platform.toml.
+pub fn append_spec(dir: &Path, more: &str) {
+    let spec = dir.join("ml-platform.toml");
+    let mut text = std::fs::read_to_string(&spec).unwrap();
+    text.push_str(more);
+    std::fs::write(&spec, text).unwrap();
+}
