@@ -108,11 +108,12 @@ pub fn plan(s: &Spec, pools: &[PoolCtx], teams: &[TeamCtx]) -> TrainingCtx {
                 .gpus_per_node
                 .or(p.gpu.as_ref().map(|g| g.count))
                 .unwrap_or(0);
-            // The teams that may run on the runtime's pool share it; each pod sits
-            // next to the Istio sidecar its namespace injects, inside the quota.
-            // Kueue admits a TrainJob's `num_nodes` pods at once: together they
-            // (and their sidecars) must fit, so each gets 1/num_nodes of it.
-            let (proxy_cpu, proxy_gib) = catalog::ISTIO_PROXY_LIMITS;
+            // Each pod must fit what Kueue may admit for every team that may run
+            // on the runtime's pool (its quota less its models' share). Kueue
+            // admits a TrainJob's `num_nodes` pods at once: each gets 1/num_nodes
+            // of it, less the Istio proxy's requests the ResourceQuota counts next
+            // to it (Kueue sizes the pod before the proxy is injected).
+            let (proxy_cpu, proxy_memory) = istio_proxy_requests();
             let gib = 1024f64.powi(3);
             let n = f64::from(r.num_nodes.max(1));
             let users: Vec<(Option<f64>, Option<f64>)> = teams
@@ -130,7 +131,7 @@ pub fn plan(s: &Spec, pools: &[PoolCtx], teams: &[TeamCtx]) -> TrainingCtx {
                         .has_memory
                         .then(|| parse_quantity(&t.quota.kueue_memory))
                         .flatten()
-                        .map(|q| (q / n - proxy_gib * gib).max(gib));
+                        .map(|q| (q / n - proxy_memory).max(gib));
                     (cpu, memory)
                 })
                 .collect();
@@ -155,6 +156,15 @@ pub fn plan(s: &Spec, pools: &[PoolCtx], teams: &[TeamCtx]) -> TrainingCtx {
         }}),
         default_local_queue: DEFAULT_LOCAL_QUEUE,
     }
+}
+
+/// The Istio proxy's requests in cores and bytes.
+fn istio_proxy_requests() -> (f64, f64) {
+    let (cpu, memory) = catalog::ISTIO_PROXY_REQUESTS;
+    (
+        parse_quantity(cpu).unwrap_or(0.0),
+        parse_quantity(memory).unwrap_or(0.0),
+    )
 }
 
 /// CPU cores and memory (GiB) one pod of a training runtime requests: 90% of a
@@ -236,12 +246,15 @@ num_nodes = 3
             .find(|r| r.name == "torch-l4")
             .unwrap();
         assert_eq!(l4.num_nodes, 3);
-        let (proxy_cpu, proxy_gib) = catalog::ISTIO_PROXY_LIMITS;
+        let (proxy_cpu, proxy_memory) = istio_proxy_requests();
         let cpu: f64 = l4.cpu.parse().unwrap();
         let gib: f64 = l4.memory.trim_end_matches("Gi").parse().unwrap();
         assert!(3.0 * (cpu + proxy_cpu) <= 64.0, "{l4:?}");
-        assert!(3.0 * (gib + proxy_gib) <= 256.0, "{l4:?}");
-        assert_eq!((l4.cpu.as_str(), l4.memory.as_str()), ("19", "84Gi"));
+        assert!(
+            3.0 * (gib + proxy_memory / 1024f64.powi(3)) <= 256.0,
+            "{l4:?}"
+        );
+        assert_eq!((l4.cpu.as_str(), l4.memory.as_str()), ("21", "85Gi"));
     }
 
     #[test]
