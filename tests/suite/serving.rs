@@ -460,19 +460,8 @@ storage = { identity = "0a1b2c3d-0000-1111-2222-333344445555" }
         "NetworkPolicy",
         "on-gke-storage-identity",
     );
-    let cidrs: Vec<(&str, i64)> = np["spec"]["egress"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["to"][0]["ipBlock"]["cidr"].as_str().unwrap(),
-                e["ports"][0]["port"].as_i64().unwrap(),
-            )
-        })
-        .collect();
     assert_eq!(
-        cidrs,
+        egress_endpoints(np),
         [("169.254.169.252/32", 988), ("169.254.169.254/32", 80)]
     );
 

@@ -228,19 +228,8 @@ max = 0.1
         np["spec"]["podSelector"]["matchLabels"]["mlpc.io/storage-identity"],
         "team"
     );
-    let cidrs: Vec<(&str, i64)> = np["spec"]["egress"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["to"][0]["ipBlock"]["cidr"].as_str().unwrap(),
-                e["ports"][0]["port"].as_i64().unwrap(),
-            )
-        })
-        .collect();
     assert_eq!(
-        cidrs,
+        egress_endpoints(np),
         [("169.254.169.252/32", 988), ("169.254.169.254/32", 80)]
     );
     // IRSA and Azure exchange tokens over HTTPS: no opening.

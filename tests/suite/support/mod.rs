@@ -209,3 +209,19 @@ pub fn append_spec(dir: &Path, more: &str) {
     text.push_str(more);
     std::fs::write(&spec, text).unwrap();
 }
+
+/// A NetworkPolicy's egress rules as (CIDR, port) pairs: the first peer and
+/// port of each rule.
+pub fn egress_endpoints(np: &serde_json::Value) -> Vec<(&str, i64)> {
+    np["spec"]["egress"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["to"][0]["ipBlock"]["cidr"].as_str().unwrap(),
+                e["ports"][0]["port"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
