@@ -455,12 +455,27 @@ pub fn check(objects: &[Object], policies: &Policies, pools: &Pools) -> Vec<Find
         .collect();
     // The pods of every cluster meet their own cluster's constraints, in one
     // evaluation (policy engines are prepared once per chunk, not per cluster).
+    // Clusters whose constraints are the same share one set: a fleet of alike
+    // clusters evaluates each distinct pod once, not once per cluster.
     let mut constraints = Policies {
         templates: policies.templates.clone(),
         ..Policies::default()
     };
+    let mut same_as: BTreeMap<String, String> = BTreeMap::new();
+    let mut by_content: BTreeMap<String, String> = BTreeMap::new();
     for (key, view) in &views {
-        constraints.constraints.extend(view_constraints(key, view));
+        let own = view_constraints(key, view);
+        let content = format!("{:?}", own.iter().map(|(_, c)| c).collect::<Vec<_>>());
+        match by_content.get(&content) {
+            Some(first) => {
+                same_as.insert(key.clone(), first.clone());
+            }
+            None => {
+                by_content.insert(content, key.clone());
+                same_as.insert(key.clone(), key.clone());
+                constraints.constraints.extend(own);
+            }
+        }
     }
     let mut out = Vec::new();
     let mut pods = Vec::new();
@@ -468,7 +483,7 @@ pub fn check(objects: &[Object], policies: &Policies, pools: &Pools) -> Vec<Find
         out.extend(f);
         pods.extend(p);
     }
-    pod_policies(&pods, &constraints, &mut out);
+    pod_policies(&pods, &same_as, &constraints, &mut out);
     out.sort();
     out.dedup();
     out
@@ -1475,14 +1490,37 @@ fn view_constraints(key: &str, view: &View) -> Vec<(Option<String>, super::polic
     Policies::from_objects(&own, true).constraints
 }
 
-fn pod_policies(pods: &[Pod], policies: &Policies, out: &mut Vec<Finding>) {
+/// Run the pods through their clusters' constraints. `same_as` maps a
+/// cluster to the one whose constraints stand for its own (identical ones): a
+/// pod alike in spec and namespace to one already evaluated there shares its
+/// verdict instead of a second evaluation.
+fn pod_policies(
+    pods: &[Pod],
+    same_as: &BTreeMap<String, String>,
+    policies: &Policies,
+    out: &mut Vec<Finding>,
+) {
     if pods.is_empty() || policies.constraints.is_empty() {
         return;
     }
-    let objects: Vec<Object> = pods
+    // (constraint set, namespace, spec) → the pods that share it.
+    let mut alike: BTreeMap<(&str, &str, String), Vec<usize>> = BTreeMap::new();
+    for (i, p) in pods.iter().enumerate() {
+        let set = same_as.get(&p.view).map_or(p.view.as_str(), String::as_str);
+        alike
+            .entry((set, p.namespace.as_str(), p.spec.to_string()))
+            .or_default()
+            .push(i);
+    }
+    let groups: Vec<(&str, &Vec<usize>)> = alike
+        .iter()
+        .map(|((set, _, _), members)| (*set, members))
+        .collect();
+    let objects: Vec<Object> = groups
         .iter()
         .enumerate()
-        .map(|(i, p)| {
+        .map(|(i, (set, members))| {
+            let p = &pods[members[0]];
             let mut spec = p.spec.clone();
             let metadata = spec
                 .as_object_mut()
@@ -1499,7 +1537,7 @@ fn pod_policies(pods: &[Pod], policies: &Policies, out: &mut Vec<Finding>) {
             Object {
                 value: pod,
                 file: p.source.file.clone(),
-                cluster: Some(p.view.clone()),
+                cluster: Some(set.to_string()),
             }
         })
         .collect();
@@ -1512,30 +1550,32 @@ fn pod_policies(pods: &[Pod], policies: &Policies, out: &mut Vec<Finding>) {
         if f.source != Source::Policy {
             continue;
         }
-        let Some(i) = f
+        let Some(g) = f
             .name
             .strip_prefix("platform-pod-")
             .and_then(|n| n.parse::<usize>().ok())
-            .filter(|i| *i < pods.len())
+            .filter(|g| *g < groups.len())
         else {
             continue;
         };
-        let pod = &pods[i];
         let (code, sev) = if f.severity == Severity::Error {
             ("E192", Severity::Error)
         } else {
             ("W192", Severity::Warning)
         };
-        out.push(finding(
-            pod.source,
-            sev,
-            code,
-            ".",
-            format!(
-                "the {} pod it makes in namespace `{}` (after sidecar injection) is refused by the platform's policy {}: {}",
-                pod.role, pod.namespace, f.rule, f.message
-            ),
-        ));
+        for &i in groups[g].1 {
+            let pod = &pods[i];
+            out.push(finding(
+                pod.source,
+                sev,
+                code,
+                ".",
+                format!(
+                    "the {} pod it makes in namespace `{}` (after sidecar injection) is refused by the platform's policy {}: {}",
+                    pod.role, pod.namespace, f.rule, f.message
+                ),
+            ));
+        }
     }
 }
 

@@ -572,3 +572,52 @@ fn trials_are_checked_with_the_pool_kueue_gives_them() {
     let found = check_tree(dir.path());
     assert_eq!(k8sgpupools(&found), 1, "{found:#?}");
 }
+
+/// Clusters with the same constraints share one evaluation of alike pods
+/// (a fleet of alike clusters is checked in a fraction of the time): the
+/// verdict must still reach every cluster, each with its own objects.
+#[test]
+fn a_pod_denied_in_alike_clusters_is_reported_in_each() {
+    let dir = example_copy();
+    let spec = dir.path().join("ml-platform.toml");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    let twin = "\n[[clusters]]\nname = \"prod-usw2b\"\nenvironment = \"prod\"\nprovider = \"aws\"\nregion = \"us-west-2\"\nwave = 1\ncontext = \"prod-usw2b-admin\"\nserver = \"https://prod-usw2b.k8s.acme.example:6443\"\ncontrol_plane = { replicas = 3, instance_type = \"m6i.2xlarge\" }\n";
+    let at = text.find("[[node_pools]]").unwrap();
+    // The twin has the same pools (the H100 pool is prod-usw2's alone).
+    let text = format!("{}{twin}\n{}", &text[..at], &text[at..]).replacen(
+        "clusters = [\"prod-usw2\"]",
+        "clusters = [\"prod-usw2\", \"prod-usw2b\"]",
+        1,
+    );
+    std::fs::write(&spec, text).unwrap();
+    let o = mlpc(dir.path(), &["compile", "--out", "out"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    // In both production clusters alike, the trial image's registry is no
+    // longer allowed (as if edited in Git).
+    for cluster in ["prod-usw2", "prod-usw2b"] {
+        let f = dir.path().join(format!(
+            "out/clusters/{cluster}/07-policy/k8sallowedrepos-k8sallowedrepos.yaml"
+        ));
+        let text = std::fs::read_to_string(&f).unwrap();
+        assert!(text.contains("    - ghcr.io/acme/\n"), "{text}");
+        std::fs::write(&f, text.replacen("    - ghcr.io/acme/\n", "", 1)).unwrap();
+    }
+    let found = check_tree(dir.path());
+    let trial_denied = |cluster: &str| {
+        found
+            .iter()
+            .filter(|f| {
+                f["cluster"] == cluster
+                    && f["rule"] == "E192"
+                    && f["message"].as_str().unwrap().contains("trial pod")
+            })
+            .count()
+    };
+    assert!(trial_denied("prod-usw2") > 0, "{found:#?}");
+    assert_eq!(
+        trial_denied("prod-usw2"),
+        trial_denied("prod-usw2b"),
+        "{found:#?}"
+    );
+    assert_eq!(trial_denied("stg-use1"), 0, "{found:#?}");
+}
