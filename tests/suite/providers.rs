@@ -8,16 +8,6 @@ use std::path::Path;
 use crate::support::*;
 use serde_json::Value;
 
-fn providers_spec() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        repo().join("tests/specs/providers/ml-platform.toml"),
-        dir.path().join("ml-platform.toml"),
-    )
-    .unwrap();
-    dir
-}
-
 fn compile(dir: &Path) -> std::path::PathBuf {
     let out = dir.join("out");
     let o = mlpc(dir, &["compile", "--out", out.to_str().unwrap()]);

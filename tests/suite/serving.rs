@@ -247,12 +247,7 @@ fn aws_pools_answer_the_metadata_token_to_pods() {
 /// GCP, and GKE without Workload Identity, are fine.
 #[test]
 fn node_identity_is_refused_where_pods_cannot_reach_it() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        repo().join("tests/specs/providers/ml-platform.toml"),
-        dir.path().join("ml-platform.toml"),
-    )
-    .unwrap();
+    let dir = providers_spec();
     let models = |extra: &str| {
         format!(
             r#"
@@ -394,12 +389,7 @@ fn s3_keys_reach_the_storage_initializer_through_the_service_account() {
 /// Azure's webhook wants, and the GKE metadata server's egress.
 #[test]
 fn workload_identity_follows_each_managed_provider() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        repo().join("tests/specs/providers/ml-platform.toml"),
-        dir.path().join("ml-platform.toml"),
-    )
-    .unwrap();
+    let dir = providers_spec();
     append(
         dir.path(),
         r#"

@@ -123,12 +123,7 @@ fn training_and_trial_pods_run_as_the_team_account_with_its_storage() {
 /// opened for the team's workload pods.
 #[test]
 fn team_identity_follows_each_managed_provider() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        repo().join("tests/specs/providers/ml-platform.toml"),
-        dir.path().join("ml-platform.toml"),
-    )
-    .unwrap();
+    let dir = providers_spec();
     append(
         dir.path(),
         r#"
@@ -295,12 +290,7 @@ fn bad_team_storage_gets_its_rule() {
     has(dir.path(), "E224", "mlpc-workloads");
 
     // A Google service account on EKS, an ARN for an AKS model.
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        repo().join("tests/specs/providers/ml-platform.toml"),
-        dir.path().join("ml-platform.toml"),
-    )
-    .unwrap();
+    let dir = providers_spec();
     append(
         dir.path(),
         r#"

@@ -225,3 +225,15 @@ pub fn egress_endpoints(np: &serde_json::Value) -> Vec<(&str, i64)> {
         })
         .collect()
 }
+
+/// A temporary directory holding the every-provider spec
+/// (`tests/specs/providers/ml-platform.toml`) as its `ml-platform.toml`.
+pub fn providers_spec() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        repo().join("tests/specs/providers/ml-platform.toml"),
+        dir.path().join("ml-platform.toml"),
+    )
+    .unwrap();
+    dir
+}
